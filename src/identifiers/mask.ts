@@ -1,0 +1,27 @@
+/**
+ * Masking of national ids for logs, reports and error messages.
+ *
+ * A national id is personal data about health-service membership, so output
+ * shows at most the six birth-date digits (DESIGN.md, data protection).
+ *
+ * @module
+ */
+
+/**
+ * Mask a national id (or anything a user typed where one was expected) so it
+ * can be shown: keep the first six characters of an 11-digit value and star
+ * the rest; shorter or odd values keep less, so a stray short value is never
+ * shown whole.
+ *
+ * @example
+ * ```ts
+ * maskNationalId("23907640450"); // "239076*****"
+ * maskNationalId("12345");       // "12***"
+ * ```
+ */
+export function maskNationalId(value: string): string {
+  const text = value.trim();
+  if (text.length === 0) return "";
+  const keep = text.length >= 11 ? 6 : Math.min(6, Math.floor(text.length / 2));
+  return text.slice(0, keep) + "*".repeat(Math.max(text.length - keep, 1));
+}
