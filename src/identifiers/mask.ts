@@ -25,3 +25,16 @@ export function maskNationalId(value: string): string {
   const keep = text.length >= 11 ? 6 : Math.min(6, Math.floor(text.length / 2));
   return text.slice(0, keep) + "*".repeat(Math.max(text.length - keep, 1));
 }
+
+/**
+ * Mask every 11-digit run in free text, such as a server's error message that
+ * may echo the national id it refused.
+ *
+ * @example
+ * ```ts
+ * maskIdsInText("Patient 23907640450 not found"); // "Patient 239076***** not found"
+ * ```
+ */
+export function maskIdsInText(text: string): string {
+  return text.replace(/(?<!\d)\d{11}(?!\d)/g, maskNationalId);
+}

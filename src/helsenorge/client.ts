@@ -1,0 +1,370 @@
+/**
+ * The client for Helsenorge's membership-services API: posts the offerings
+ * transaction and member batches (docs/api-contract.md), with a timeout per
+ * step and resends with back-off when no usable answer came.
+ *
+ * The client does not log; it reports what it does through `onEvent`, and the
+ * caller decides what to show.
+ *
+ * @example
+ * ```ts
+ * const client = new HelsenorgeClient({ baseUrl: "http://127.0.0.1:8787/helsekontakter/api/v1" });
+ * const response = await client.sendMembers(bundle);
+ * ```
+ *
+ * @module
+ */
+
+import type { Bundle, OperationOutcome } from "fhir/r4";
+import { MedlemsbroError } from "../errors.ts";
+import { maskIdsInText } from "../identifiers/mask.ts";
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  type RetryPolicy,
+  sleep as defaultSleep,
+} from "./retry.ts";
+
+/** The two steps of the job; each has its own timeout and response limit. */
+export type Step = "offerings" | "members";
+
+/** Client timeouts per step, in milliseconds. */
+export interface StepTimeouts {
+  /** @default 10000 (Helsenorge answers offerings within 3 s for 99 % of calls) */
+  offerings: number;
+  /** @default 15000 (Helsenorge's stated client timeout for member calls) */
+  members: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<StepTimeouts> = {
+  offerings: 10_000,
+  members: 15_000,
+};
+
+/** What the client did, for the caller's log and progress output. */
+export type ClientEvent =
+  | {
+    type: "response";
+    step: Step;
+    attempt: number;
+    status: number;
+    durationMs: number;
+  }
+  | {
+    type: "retry";
+    step: Step;
+    attempt: number;
+    delayMs: number;
+    reason: string;
+  };
+
+/** Gives the `Authorization` header value for a call, or none. */
+export type Authorizer = (
+  request: { method: string; url: string },
+) => Promise<Record<string, string>>;
+
+export interface HelsenorgeClientOptions {
+  /** The API base URL, e.g. `https://eksternapi.hn.test.nhn.no/helsekontakter/api/v1`. */
+  baseUrl: string;
+  /** @default DEFAULT_TIMEOUTS */
+  timeouts?: Partial<StepTimeouts>;
+  /** @default DEFAULT_RETRY_POLICY */
+  retry?: Partial<RetryPolicy>;
+  /** Adds auth headers to each call. @default no headers */
+  authorize?: Authorizer;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** @default a timer-based sleep */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default Date.now */
+  now?: () => number;
+  /** Receives one event per response and per resend. */
+  onEvent?: (event: ClientEvent) => void;
+}
+
+/**
+ * A call that did not succeed. `code` tells why:
+ * - `ERR_HELSENORGE_REJECTED`: a 4xx that resending cannot fix (bad bundle,
+ *   auth refused); `status` and `outcome` hold the answer.
+ * - `ERR_HELSENORGE_UNAVAILABLE`: no usable answer after every attempt
+ *   (timeouts, network errors, 429, 5xx).
+ * - `ERR_HELSENORGE_BAD_RESPONSE`: a 2xx whose body is not the expected Bundle.
+ */
+export class HelsenorgeError extends MedlemsbroError {
+  override name = "HelsenorgeError";
+  readonly step: Step;
+  readonly status?: number;
+  readonly outcome?: OperationOutcome;
+  readonly attempts: number;
+
+  constructor(
+    code: string,
+    message: string,
+    fields: {
+      step: Step;
+      status?: number;
+      outcome?: OperationOutcome;
+      attempts: number;
+      cause?: unknown;
+    },
+  ) {
+    super(code, message, { cause: fields.cause });
+    this.step = fields.step;
+    this.status = fields.status;
+    this.outcome = fields.outcome;
+    this.attempts = fields.attempts;
+  }
+}
+
+type AttemptResult =
+  | { kind: "done"; bundle: Bundle }
+  | { kind: "retry"; reason: string; waitMs?: number }
+  | { kind: "fatal"; error: HelsenorgeError };
+
+/** Posts bundles to Helsenorge. One instance per base URL; safe to share. */
+export class HelsenorgeClient {
+  readonly baseUrl: string;
+  readonly #timeouts: StepTimeouts;
+  readonly #retry: RetryPolicy;
+  readonly #authorize: Authorizer;
+  readonly #fetch: typeof fetch;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #onEvent: (event: ClientEvent) => void;
+
+  constructor(options: HelsenorgeClientOptions) {
+    const {
+      baseUrl,
+      timeouts = {},
+      retry = {},
+      authorize = () => Promise.resolve({}),
+      fetch = globalThis.fetch,
+      sleep = defaultSleep,
+      random = Math.random,
+      now = Date.now,
+      onEvent = () => {},
+    } = options;
+
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch (cause) {
+      throw new TypeError(`baseUrl is not a URL: "${baseUrl}"`, { cause });
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new TypeError(`baseUrl must be http(s), got "${url.protocol}"`);
+    }
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...retry };
+    for (const [name, value] of Object.entries(this.#timeouts)) {
+      if (!(value > 0)) throw new RangeError(`timeout for ${name} must be > 0`);
+    }
+    if (!(this.#retry.maxAttempts >= 1)) {
+      throw new RangeError("retry.maxAttempts must be at least 1");
+    }
+
+    this.baseUrl = url.href.replace(/\/$/, "");
+    this.#authorize = authorize;
+    this.#fetch = fetch;
+    this.#sleep = sleep;
+    this.#random = random;
+    this.#now = now;
+    this.#onEvent = onEvent;
+  }
+
+  /** Step 1: post the offerings transaction; returns the transaction-response. */
+  sendOfferings(bundle: Bundle, signal?: AbortSignal): Promise<Bundle> {
+    return this.#post("offerings", bundle, "transaction-response", signal);
+  }
+
+  /** Step 2: post one member batch; returns the batch-response. */
+  sendMembers(bundle: Bundle, signal?: AbortSignal): Promise<Bundle> {
+    return this.#post("members", bundle, "batch-response", signal);
+  }
+
+  async #post(
+    step: Step,
+    bundle: Bundle,
+    expected: Bundle["type"],
+    signal?: AbortSignal,
+  ): Promise<Bundle> {
+    const body = JSON.stringify(bundle);
+    const entries = bundle.entry?.length ?? 0;
+    let lastReason = "";
+
+    for (let attempt = 1; attempt <= this.#retry.maxAttempts; attempt++) {
+      signal?.throwIfAborted();
+      const result = await this.#attempt(step, body, entries, attempt, signal);
+      if (result.kind === "done") {
+        return checkResponse(result.bundle, expected, entries, step, attempt);
+      }
+      if (result.kind === "fatal") throw result.error;
+
+      lastReason = result.reason;
+      if (attempt === this.#retry.maxAttempts) break;
+      const delayMs = Math.min(
+        this.#retry.maxDelayMs,
+        Math.max(
+          result.waitMs ?? 0,
+          backoffDelay(attempt, this.#retry, this.#random),
+        ),
+      );
+      this.#onEvent({
+        type: "retry",
+        step,
+        attempt,
+        delayMs,
+        reason: result.reason,
+      });
+      await this.#sleep(delayMs, signal);
+    }
+
+    throw new HelsenorgeError(
+      "ERR_HELSENORGE_UNAVAILABLE",
+      `Helsenorge gave no usable answer to the ${step} call after ${this.#retry.maxAttempts} attempts; last: ${lastReason}`,
+      { step, attempts: this.#retry.maxAttempts },
+    );
+  }
+
+  async #attempt(
+    step: Step,
+    body: string,
+    entries: number,
+    attempt: number,
+    signal?: AbortSignal,
+  ): Promise<AttemptResult> {
+    const timeoutMs = this.#timeouts[step];
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const started = this.#now();
+
+    let response: Response;
+    let text: string;
+    try {
+      const headers = {
+        "content-type": "application/fhir+json",
+        accept: "application/fhir+json",
+        ...await this.#authorize({ method: "POST", url: this.baseUrl }),
+      };
+      response = await this.#fetch(this.baseUrl, {
+        method: "POST",
+        headers,
+        body,
+        signal: combined,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (timeout.aborted) {
+        return {
+          kind: "retry",
+          reason: `no answer within ${timeoutMs} ms (${entries} entries)`,
+        };
+      }
+      return { kind: "retry", reason: `network error: ${describe(error)}` };
+    }
+
+    const status = response.status;
+    this.#onEvent({
+      type: "response",
+      step,
+      attempt,
+      status,
+      durationMs: this.#now() - started,
+    });
+
+    if (status === 429 || status >= 500) {
+      return {
+        kind: "retry",
+        reason: `HTTP ${status}`,
+        waitMs: parseRetryAfter(
+          response.headers.get("retry-after"),
+          this.#now(),
+        ),
+      };
+    }
+
+    const parsed = parseJson(text);
+    if (status >= 200 && status < 300) {
+      if (!isBundle(parsed)) {
+        return {
+          kind: "fatal",
+          error: new HelsenorgeError(
+            "ERR_HELSENORGE_BAD_RESPONSE",
+            `Helsenorge answered the ${step} call with HTTP ${status} but no FHIR Bundle`,
+            { step, status, attempts: attempt },
+          ),
+        };
+      }
+      return { kind: "done", bundle: parsed };
+    }
+
+    const outcome = isOperationOutcome(parsed) ? parsed : undefined;
+    return {
+      kind: "fatal",
+      error: new HelsenorgeError(
+        "ERR_HELSENORGE_REJECTED",
+        `Helsenorge refused the ${step} call with HTTP ${status}${
+          outcome ? `: ${summarizeOutcome(outcome)}` : ""
+        }`,
+        { step, status, outcome, attempts: attempt },
+      ),
+    };
+  }
+}
+
+function checkResponse(
+  bundle: Bundle,
+  expected: Bundle["type"],
+  entries: number,
+  step: Step,
+  attempt: number,
+): Bundle {
+  const got = bundle.entry?.length ?? 0;
+  if (bundle.type !== expected || got !== entries) {
+    throw new HelsenorgeError(
+      "ERR_HELSENORGE_BAD_RESPONSE",
+      `Helsenorge answered the ${step} call with a ${bundle.type} of ${got} entries; expected a ${expected} of ${entries}`,
+      { step, status: 200, attempts: attempt },
+    );
+  }
+  return bundle;
+}
+
+/** One line from an OperationOutcome's issues, for error messages. */
+export function summarizeOutcome(outcome: OperationOutcome): string {
+  const issues = outcome.issue ?? [];
+  const shown = issues.slice(0, 5).map((issue) => {
+    const where = issue.expression?.join(", ");
+    const what = issue.diagnostics ?? issue.details?.text ?? issue.code;
+    return where ? `${where}: ${what}` : what;
+  });
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : "";
+  return maskIdsInText(shown.join("; ") + more);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isBundle(value: unknown): value is Bundle {
+  return typeof value === "object" && value !== null &&
+    (value as { resourceType?: unknown }).resourceType === "Bundle";
+}
+
+function isOperationOutcome(value: unknown): value is OperationOutcome {
+  return typeof value === "object" && value !== null &&
+    (value as { resourceType?: unknown }).resourceType === "OperationOutcome";
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
