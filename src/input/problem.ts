@@ -20,7 +20,8 @@ export type ProblemCode =
   | "end-before-start"
   | "duplicate"
   | "malformed-row"
-  | "rejected-by-helsenorge";
+  | "rejected-by-helsenorge"
+  | "send-failed";
 
 /**
  * One problem with one row. `value` is always safe to show: national ids are
