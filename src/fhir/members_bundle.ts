@@ -1,0 +1,89 @@
+/**
+ * The member list as a FHIR R4 `batch` Bundle (docs/api-contract.md, step 2).
+ *
+ * @module
+ */
+
+import type { Bundle, BundleEntry, Patient } from "fhir/r4";
+import type { Member } from "../input/member.ts";
+import {
+  memberContact,
+  memberToPatient,
+  patientConditionalUrl,
+} from "./patient.ts";
+
+/** Options for {@linkcode membersBundle}. */
+export interface MembersBundleOptions {
+  /**
+   * Makes the UUID of each entry's `fullUrl` (`urn:uuid:{id}`).
+   * @default crypto.randomUUID
+   */
+  newId?: () => string;
+}
+
+/** The outcome of {@linkcode membersBundle}. */
+export interface MembersBundle {
+  bundle: Bundle;
+  /**
+   * The member rows each entry carries, by entry index: one row, or several
+   * when one person is a member of several organizations.
+   */
+  entryMembers: Member[][];
+}
+
+/**
+ * One conditional `PUT Patient?identifier=...` per person, in a `batch`.
+ *
+ * Rows with the same national id become one entry whose Patient has one
+ * contact per row: a batch must not touch the same resource twice (FHIR R4
+ * §3.1.0.11.1), and the contract stores such a person as one Patient with
+ * one contact per organization. Rows that are exact repeats (same
+ * organization and period) add no second contact. Entries keep the order in
+ * which each person first appears.
+ *
+ * @example
+ * ```ts
+ * const { bundle, entryMembers } = membersBundle(members);
+ * // bundle.entry[i].response answers for every row in entryMembers[i]
+ * ```
+ */
+export function membersBundle(
+  members: readonly Member[],
+  options: MembersBundleOptions = {},
+): MembersBundle {
+  const { newId = () => crypto.randomUUID() } = options;
+
+  const byPerson = new Map<string, { patient: Patient; rows: Member[] }>();
+  for (const member of members) {
+    const key = `${member.idSystem}|${member.nationalId}`;
+    const person = byPerson.get(key);
+    if (!person) {
+      byPerson.set(key, { patient: memberToPatient(member), rows: [member] });
+      continue;
+    }
+
+    person.rows.push(member);
+    const repeat = person.rows.some((row) =>
+      row !== member &&
+      row.organizationNumber === member.organizationNumber &&
+      row.start === member.start && row.end === member.end
+    );
+    if (!repeat) person.patient.contact!.push(memberContact(member));
+  }
+
+  const entry: BundleEntry[] = [];
+  const entryMembers: Member[][] = [];
+  for (const { patient, rows } of byPerson.values()) {
+    entry.push({
+      fullUrl: `urn:uuid:${newId()}`,
+      resource: patient,
+      request: { method: "PUT", url: patientConditionalUrl(rows[0]) },
+    });
+    entryMembers.push(rows);
+  }
+
+  return {
+    bundle: { resourceType: "Bundle", type: "batch", entry },
+    entryMembers,
+  };
+}
