@@ -1,0 +1,174 @@
+/**
+ * The mock's memory: the resources it stores now and the calls it timed.
+ *
+ * The app only talks to the {@linkcode MockStore} interface, so a later issue
+ * can wrap it to inject faults or swap in a persistent one.
+ *
+ * @module
+ */
+
+import type {
+  HealthcareService,
+  Location,
+  Organization,
+  Patient,
+} from "fhir/r4";
+import type { CallRecord } from "./timing.ts";
+
+/** The resource types the mock stores, by name. */
+export interface StoredResources {
+  Organization: Organization;
+  Location: Location;
+  HealthcareService: HealthcareService;
+  Patient: Patient;
+}
+
+/** A resource type the mock stores. */
+export type StoredType = keyof StoredResources;
+
+/** What the store holds for one business identifier. */
+export interface StoredRecord<T extends StoredType = StoredType> {
+  type: T;
+  /** The business key: `system|value` for offerings, the national id for patients. */
+  key: string;
+  /** The logical id the mock gave the resource. */
+  id: string;
+  versionId: number;
+  /** The current version, with `id` and `meta` set by the store. */
+  resource: StoredResources[T];
+}
+
+/** One write of a commit. */
+export interface StoreWrite<T extends StoredType = StoredType> {
+  type: T;
+  key: string;
+  /** Logical id: the stored one on update, a {@linkcode MockStore.newId} one on create. */
+  id: string;
+  resource: StoredResources[T];
+}
+
+/** The outcome of one write. */
+export interface CommitResult {
+  type: StoredType;
+  id: string;
+  versionId: number;
+  created: boolean;
+}
+
+/** Storage behind the mock. */
+export interface MockStore {
+  /** The current record for a business key, if any. */
+  find<T extends StoredType>(type: T, key: string): StoredRecord<T> | undefined;
+  /** The current record with a logical id, if any. */
+  findById<T extends StoredType>(
+    type: T,
+    id: string,
+  ): StoredRecord<T> | undefined;
+  /** A fresh logical id for a resource about to be created. */
+  newId(): string;
+  /**
+   * Store all writes or none (a FHIR transaction is all or nothing). A write
+   * to a known key makes a new version; `lastUpdated` is an ISO instant.
+   */
+  commit(writes: readonly StoreWrite[], lastUpdated: string): CommitResult[];
+  /** Current versions of every stored resource of one type, in store order. */
+  list<T extends StoredType>(type: T): StoredResources[T][];
+  /** Remember one timed call to the API. */
+  recordCall(call: CallRecord): void;
+  /** Every timed call, oldest first. */
+  calls(): CallRecord[];
+  /** Forget every resource and call. */
+  reset(): void;
+}
+
+/** Options for {@linkcode createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Makes logical ids; inject a counter for predictable ids in tests.
+   * @default crypto.randomUUID
+   */
+  newId?: () => string;
+}
+
+/**
+ * A store that keeps everything in memory and loses it on restart.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore();
+ * const { app } = createMockApp({ store });
+ * ```
+ */
+export function createMemoryStore(
+  options: MemoryStoreOptions = {},
+): MockStore {
+  const { newId = () => crypto.randomUUID() } = options;
+  const records = new Map<StoredType, Map<string, StoredRecord>>();
+  let calls: CallRecord[] = [];
+
+  const table = (type: StoredType): Map<string, StoredRecord> => {
+    let map = records.get(type);
+    if (map === undefined) {
+      map = new Map();
+      records.set(type, map);
+    }
+    return map;
+  };
+
+  const find = <T extends StoredType>(type: T, key: string) => {
+    const record = table(type).get(key) as StoredRecord<T> | undefined;
+    return record === undefined ? undefined : structuredClone(record);
+  };
+
+  return {
+    find,
+    findById(type, id) {
+      for (const record of table(type).values()) {
+        if (record.id === id) return find(type, record.key);
+      }
+      return undefined;
+    },
+    newId,
+    commit(writes, lastUpdated) {
+      // Everything is computed before the first write, so a bad write cannot
+      // leave half a transaction behind.
+      const next = writes.map((write) => {
+        const previous = table(write.type).get(write.key);
+        const versionId = (previous?.versionId ?? 0) + 1;
+        const resource = {
+          ...structuredClone(write.resource),
+          id: write.id,
+          meta: { versionId: String(versionId), lastUpdated },
+        };
+        return {
+          record: { ...write, versionId, resource } as StoredRecord,
+          created: previous === undefined,
+        };
+      });
+      for (const { record } of next) {
+        table(record.type).set(record.key, record);
+      }
+      return next.map(({ record, created }) => ({
+        type: record.type,
+        id: record.id,
+        versionId: record.versionId,
+        created,
+      }));
+    },
+    list(type) {
+      return [...table(type).values()].map((record) =>
+        structuredClone(record.resource)
+      ) as StoredResources[typeof type][];
+    },
+    recordCall(call) {
+      calls.push({ ...call });
+    },
+    calls() {
+      return calls.map((call) => ({ ...call }));
+    },
+    reset() {
+      records.clear();
+      calls = [];
+    },
+  };
+}
