@@ -5,6 +5,7 @@
  */
 
 import type { NationalIdKind } from "../identifiers/national_id.ts";
+import type { Problem } from "./problem.ts";
 
 /** One cell as read: its text (trimmed) and the column name the file used. */
 export interface Cell {
@@ -41,3 +42,13 @@ export interface Member {
   /** Membership end, `YYYY-MM-DD`. */
   end: string;
 }
+
+/**
+ * One item read from a member export: a record to validate, or a problem
+ * that kept a row from being read at all (an NDJSON line that is not JSON,
+ * a JSON item that is not an object). Problems arrive in file order among
+ * the records, so a caller reports them with the row's validation problems.
+ */
+export type MemberEntry =
+  | { record: MemberRecord; problem?: never }
+  | { problem: Problem; record?: never };

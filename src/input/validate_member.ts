@@ -1,0 +1,213 @@
+/**
+ * The rules a member row must pass before it is sent.
+ *
+ * Every rule is checked, so a row with a bad national id and a bad date gets
+ * both problems at once. Errors drop the row; warnings keep it.
+ *
+ * | rule | code | severity |
+ * | --- | --- | --- |
+ * | national id, organization number, start present | missing-field | error |
+ * | national id passes the check digits (2032 rule included) | invalid-national-id | error |
+ * | no synthetic Test Norge id unless allowed | synthetic-id-in-production | error |
+ * | a 10-digit id made valid by a leading zero | restored-leading-zero | warning |
+ * | organization number: 9 digits, mod-11 | invalid-organization-number | error |
+ * | dates readable (see dates.ts) | invalid-date | error |
+ * | end date present, or a default end given | missing-end-date | error |
+ * | end not before start | end-before-start | error |
+ *
+ * @module
+ */
+
+import { maskNationalId } from "../identifiers/mask.ts";
+import { parseNationalId } from "../identifiers/national_id.ts";
+import { parseOrganizationNumber } from "../identifiers/organization_number.ts";
+import { parseDate } from "./dates.ts";
+import type { MemberField } from "./headers.ts";
+import type { Cell, Member, MemberRecord } from "./member.ts";
+import type { Problem, ProblemCode, Severity } from "./problem.ts";
+
+/** Options for {@linkcode validateMember}. */
+export interface ValidateMemberOptions {
+  /**
+   * Accept synthetic Test Norge ids (month + 80). False in production.
+   */
+  allowSynthetic: boolean;
+  /**
+   * End date (`YYYY-MM-DD` or any form dates.ts reads) for rows without one.
+   * Without it, a row with no end date is an error.
+   */
+  defaultEnd?: string;
+}
+
+/** The outcome of {@linkcode validateMember}. */
+export type ValidationResult =
+  | { ok: true; member: Member; warnings: Problem[] }
+  | { ok: false; problems: Problem[] };
+
+/** Column names used in problems when the file had no such column or key. */
+const FIELD_LABELS: Record<MemberField, string> = {
+  nationalId: "nationalId",
+  organizationNumber: "organizationNumber",
+  start: "start",
+  end: "end",
+};
+
+/**
+ * Check one member row. Problems carry the row, the file's own column name
+ * and the offending value, national ids masked.
+ *
+ * Throws `RangeError` when `defaultEnd` is not a valid date.
+ *
+ * @example
+ * ```ts
+ * const result = validateMember(record, { allowSynthetic: false });
+ * if (!result.ok) problems.push(...result.problems);
+ * ```
+ */
+export function validateMember(
+  record: MemberRecord,
+  options: ValidateMemberOptions,
+): ValidationResult {
+  const { allowSynthetic, defaultEnd } = options;
+  let fallbackEnd: string | undefined;
+  if (defaultEnd !== undefined) {
+    const parsed = parseDate(defaultEnd);
+    if (!parsed.ok) {
+      throw new RangeError(
+        `defaultEnd "${defaultEnd}" is not a date: ${parsed.reason}`,
+      );
+    }
+    fallbackEnd = parsed.value;
+  }
+
+  const { row } = record;
+  const problems: Problem[] = [];
+  const problem = (
+    field: MemberField,
+    code: ProblemCode,
+    reason: string,
+    severity: Severity = "error",
+  ) => {
+    const cell = record[field];
+    const value = cell?.value ?? "";
+    problems.push({
+      row,
+      column: cell?.column ?? FIELD_LABELS[field],
+      value: field === "nationalId" ? maskNationalId(value) : value,
+      reason,
+      code,
+      severity,
+    });
+  };
+
+  // National id.
+  let nationalId: Member["nationalId"] | undefined;
+  let idKind: Member["idKind"] | undefined;
+  let idSystem: string | undefined;
+  if (!hasValue(record.nationalId)) {
+    problem("nationalId", "missing-field", "national id is missing");
+  } else {
+    const parsed = parseNationalId(record.nationalId.value, {
+      allowSynthetic: true,
+    });
+    if (!parsed.ok) {
+      problem("nationalId", "invalid-national-id", parsed.reason);
+    } else if (parsed.id.synthetic && !allowSynthetic) {
+      problem(
+        "nationalId",
+        "synthetic-id-in-production",
+        "synthetic Test Norge id (month + 80) is not accepted in production",
+      );
+    } else {
+      ({ value: nationalId, kind: idKind, system: idSystem } = parsed.id);
+      if (parsed.id.restoredLeadingZero) {
+        problem(
+          "nationalId",
+          "restored-leading-zero",
+          "national id had 10 digits; a leading zero (dropped by a spreadsheet) was restored",
+          "warning",
+        );
+      }
+    }
+  }
+
+  // Organization number.
+  let organizationNumber: string | undefined;
+  if (!hasValue(record.organizationNumber)) {
+    problem(
+      "organizationNumber",
+      "missing-field",
+      "organization number is missing",
+    );
+  } else {
+    const parsed = parseOrganizationNumber(record.organizationNumber.value);
+    if (parsed.ok) organizationNumber = parsed.value;
+    else {problem(
+        "organizationNumber",
+        "invalid-organization-number",
+        parsed.reason,
+      );}
+  }
+
+  // Membership period.
+  let start: string | undefined;
+  if (!hasValue(record.start)) {
+    problem("start", "missing-field", "membership start date is missing");
+  } else {
+    const parsed = parseDate(record.start.value);
+    if (parsed.ok) start = parsed.value;
+    else problem("start", "invalid-date", `start date: ${parsed.reason}`);
+  }
+
+  let end: string | undefined;
+  if (!hasValue(record.end)) {
+    if (fallbackEnd !== undefined) end = fallbackEnd;
+    else {
+      problem(
+        "end",
+        "missing-end-date",
+        "membership end date is missing, and no default end date was given",
+      );
+    }
+  } else {
+    const parsed = parseDate(record.end.value);
+    if (parsed.ok) end = parsed.value;
+    else problem("end", "invalid-date", `end date: ${parsed.reason}`);
+  }
+
+  // ISO dates compare correctly as strings.
+  if (start !== undefined && end !== undefined && end < start) {
+    problem(
+      "end",
+      "end-before-start",
+      `membership ends (${end}) before it starts (${start})`,
+    );
+  }
+
+  const warnings = problems.filter((p) => p.severity === "warning");
+  if (
+    problems.length > warnings.length || nationalId === undefined ||
+    idKind === undefined || idSystem === undefined ||
+    organizationNumber === undefined || start === undefined ||
+    end === undefined
+  ) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    member: {
+      row,
+      nationalId,
+      idKind,
+      idSystem,
+      organizationNumber,
+      start,
+      end,
+    },
+    warnings,
+  };
+}
+
+function hasValue(cell: Cell | undefined): cell is Cell {
+  return cell !== undefined && cell.value.trim() !== "";
+}
