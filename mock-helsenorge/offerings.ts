@@ -81,10 +81,16 @@ export function processOfferings(
   const planned: PlannedEntry[] = [];
   const byFullUrl = new Map<string, PlannedEntry>();
   const byKey = new Map<string, PlannedEntry>();
+  // Every identifier sent, valid or not, so a reference to an entry that has
+  // problems of its own is not reported a second time.
+  const sent = new Set<string>();
   entries.forEach((entry, index) => {
     const plan = checkEntry(entry, index, problems);
     if (plan === undefined) return;
     planned.push(plan);
+    for (const id of asArray(plan.resource.identifier)) {
+      if (isObject(id)) sent.add(`${plan.type} ${id.system}|${id.value}`);
+    }
     const path = `Bundle.entry[${index}]`;
     if (plan.fullUrl !== undefined) {
       const first = byFullUrl.get(plan.fullUrl);
@@ -114,7 +120,7 @@ export function processOfferings(
 
   // Pass 2: references between entries, and to what is stored already.
   const targets = new Map<JsonObject, Target>();
-  const resolver = { store, byFullUrl, byKey, problems, targets };
+  const resolver = { store, byFullUrl, byKey, sent, problems, targets };
   for (const plan of planned) {
     const path = `Bundle.entry[${plan.index}].resource`;
     const { resource } = plan;
@@ -605,6 +611,7 @@ interface Resolver {
   store: MockStore;
   byFullUrl: Map<string, PlannedEntry>;
   byKey: Map<string, PlannedEntry>;
+  sent: Set<string>;
   problems: Problems;
   targets: Map<JsonObject, Target>;
 }
@@ -621,7 +628,7 @@ function resolveReference(
   targetType: "Organization" | "Location",
   resolver: Resolver,
 ): void {
-  const { store, byFullUrl, byKey, problems, targets } = resolver;
+  const { store, byFullUrl, byKey, sent, problems, targets } = resolver;
   if (!isObject(ref)) {
     problems.add("invalid", path, `must be a Reference to a ${targetType}`);
     return;
@@ -630,6 +637,7 @@ function resolveReference(
   let byReference: Target | undefined;
   let byIdentifier: Target | undefined;
   let failed = false;
+  let targetHasProblems = false;
   const reference = ref.reference;
   if (reference !== undefined) {
     if (typeof reference === "string" && reference.startsWith("urn:uuid:")) {
@@ -652,6 +660,7 @@ function resolveReference(
         failed = true;
       } else if (entry.key === undefined) {
         failed = true; // the entry's own problems are reported already
+        targetHasProblems = true;
       } else {
         byReference = { type: targetType, key: entry.key };
       }
@@ -699,11 +708,11 @@ function resolveReference(
       failed = true;
     } else {
       const key = `${ORGANIZATION_NUMBER_SYSTEM}|${identifier.value}`;
-      if (
-        byKey.has(`${targetType} ${key}`) ||
-        store.find(targetType, key) !== undefined
-      ) {
+      const typeKey = `${targetType} ${key}`;
+      if (byKey.has(typeKey) || store.find(targetType, key) !== undefined) {
         byIdentifier = { type: targetType, key };
+      } else if (sent.has(typeKey) || targetHasProblems) {
+        failed = true; // the entry's own problems are reported already
       } else {
         problems.add(
           "invalid",
@@ -757,4 +766,8 @@ function rewriteReferences(
   const target = targets.get(value);
   if (target !== undefined) copy.reference = `${target.type}/${idOf(target)}`;
   return copy;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
