@@ -109,19 +109,18 @@ export async function readCsvMembers(
   const delimiter = options.delimiter ?? found.sep ??
     detectDelimiter(found.header);
 
-  const parsed = peeked.stream
-    .pipeThrough(normalizeLineBreaks())
-    .pipeThrough(
-      parse({
-        bom: true,
-        delimiter,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        trim: true,
-        info: true,
-      }) as TransformStream<Uint8Array, ParsedRecord>,
-    );
+  const parsed = pullThrough(
+    peeked.stream.pipeThrough(normalizeLineBreaks()),
+    parse({
+      bom: true,
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    }) as TransformStream<Uint8Array, ParsedRecord>,
+  );
   const reader = parsed.getReader();
   const lines = { lastEnd: 0 };
 
@@ -344,4 +343,65 @@ function normalizeLineBreaks(): TransformStream<Uint8Array, Uint8Array> {
       controller.enqueue(out.subarray(0, n));
     },
   });
+}
+
+/**
+ * Run `input` through `transform`, feeding it only when a record is wanted.
+ *
+ * `pipeThrough` would do, but csv-parse's stream queues up to 1024 chunks on
+ * its writable side, so a slow consumer (a sync waiting on Helsenorge) would
+ * let the whole file be read into memory. Here a chunk is written only while
+ * a read is waiting and nothing is queued.
+ */
+function pullThrough<I, O>(
+  input: ReadableStream<I>,
+  transform: TransformStream<I, O>,
+): ReadableStream<O> {
+  const source = input.getReader();
+  const writer = transform.writable.getWriter();
+  const output = transform.readable.getReader();
+  const FEED = Symbol("feed");
+  let ended = false;
+
+  return new ReadableStream<O>({
+    async pull(controller) {
+      const next = output.read();
+      while (true) {
+        // A settled `next` wins the race, since its reaction is queued first.
+        const winner = ended ? await next : await Promise.race([next, FEED]);
+        if (winner !== FEED) {
+          const result = winner as ReadableStreamReadResult<O>;
+          if (result.done) controller.close();
+          else controller.enqueue(result.value);
+          return;
+        }
+
+        let chunk: ReadableStreamReadResult<I>;
+        try {
+          chunk = await source.read();
+        } catch (error) {
+          await writer.abort(error).catch(() => {});
+          throw error;
+        }
+        try {
+          if (chunk.done) {
+            ended = true;
+            await writer.close();
+          } else {
+            await writer.write(chunk.value);
+          }
+        } catch {
+          // The parser failed; `next` rejects with its error.
+          ended = true;
+        }
+      }
+    },
+    async cancel(reason) {
+      await Promise.allSettled([
+        source.cancel(reason),
+        writer.abort(reason),
+        output.cancel(reason),
+      ]);
+    },
+  }, { highWaterMark: 0 });
 }

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { detectDelimiter, readCsvMembers } from "./members_csv.ts";
+import { InputError } from "./problem.ts";
+import { collect, textStream } from "./_test_helpers.ts";
+
+const source = "test.csv";
+
+Deno.test("readCsvMembers() reports each row's first line when a quoted field spans lines (CRLF)", async () => {
+  const text = [
+    "Fnr;Navn;Orgnr;Fra;Til",
+    '23907640450;"Nordmann;\r\nKari";948554062;01.01.2026;31.12.2026',
+    "",
+    "17814734625;Ola;948554062;01.01.2026;31.12.2026",
+    '21838440581;"a\r\nb\r\nc";974760673;01.01.2026;31.12.2026',
+    "01927043714;Lars;948554062;01.01.2026;",
+  ].join("\r\n");
+  const csv = await readCsvMembers(textStream(text, 5), { source });
+  const records = await collect(csv.records);
+  assert.deepEqual(records.map((r) => r.row), [2, 5, 6, 9]);
+  assert.deepEqual(records[3].end, { value: "", column: "Til" });
+});
+
+Deno.test("readCsvMembers() detects comma and reads quoted fields with commas and line breaks", async () => {
+  const text = "National id,Name,Organization number,Start,End\n" +
+    '23907640450,"Nordmann, Kari\nsecond line",948554062,2026-01-01,2026-12-31\n' +
+    "17814734625,Ola,948554062,2026-01-01,2026-12-31\n";
+  const csv = await readCsvMembers(textStream(text), { source });
+  assert.equal(csv.delimiter, ",");
+  const records = await collect(csv.records);
+  assert.deepEqual(records.map((r) => r.row), [2, 4]);
+  assert.equal(records[0].organizationNumber?.value, "948554062");
+  // Names are read past: only the four fields are kept.
+  assert.deepEqual(Object.keys(records[0]).sort(), [
+    "end",
+    "nationalId",
+    "organizationNumber",
+    "row",
+    "start",
+  ]);
+});
+
+Deno.test("readCsvMembers() detects tab", async () => {
+  const text =
+    "fnr\torgnr\tfra\ttil\n23907640450\t948554062\t01.01.2026\t31.12.2026\n";
+  const csv = await readCsvMembers(textStream(text), { source });
+  assert.equal(csv.delimiter, "\t");
+  const [record] = await collect(csv.records);
+  assert.equal(record.start?.value, "01.01.2026");
+});
+
+Deno.test("readCsvMembers() honours an Excel sep= line and still counts file lines", async () => {
+  // Without the sep= line the commas in the last header would win.
+  const text =
+    "sep=;\r\nFnr;Orgnr;Fra;Til;Note,a,b,c,d\r\n23907640450;948554062;01.01.2026;31.12.2026;x\r\n";
+  const csv = await readCsvMembers(textStream(text), { source });
+  assert.equal(csv.delimiter, ";");
+  assert.equal(csv.headerLine, 2);
+  const records = await collect(csv.records);
+  assert.equal(records.length, 1);
+  assert.equal(records[0].row, 3);
+  assert.equal(records[0].organizationNumber?.value, "948554062");
+});
+
+Deno.test("readCsvMembers() trims cells and skips empty and blank-cell lines", async () => {
+  const text =
+    "\n Fnr ; Orgnr ;Fra;Til\n 23907640450 ; 948 554 062 ;01.01.2026;31.12.2026\n;;;\n   \n";
+  const csv = await readCsvMembers(textStream(text), { source });
+  const records = await collect(csv.records);
+  assert.equal(records.length, 1);
+  assert.equal(csv.headerLine, 2);
+  assert.deepEqual(records[0].nationalId, {
+    value: "23907640450",
+    column: "Fnr",
+  });
+  assert.equal(records[0].organizationNumber?.value, "948 554 062");
+  assert.equal(records[0].row, 3);
+});
+
+Deno.test("readCsvMembers() gives an empty cell for a short row", async () => {
+  const text = "Fnr;Orgnr;Fra;Til\n23907640450;948554062\n";
+  const csv = await readCsvMembers(textStream(text), { source });
+  const [record] = await collect(csv.records);
+  assert.deepEqual(record.start, { value: "", column: "Fra" });
+});
+
+Deno.test("readCsvMembers() reports an unclosed quote with its line, without the row's content", async () => {
+  const text =
+    'Fnr;Orgnr;Fra;Til\n23907640450;948554062;01.01.2026;31.12.2026\n17814734625;"948554062;01.01.2026;31.12.2026\n21838440581;948554062;01.01.2026;31.12.2026\n';
+  const csv = await readCsvMembers(textStream(text), { source });
+  const seen: number[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const record of csv.records) seen.push(record.row);
+    },
+    (error) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.code, "malformed-csv");
+      assert.equal(error.line, 3);
+      assert.match(error.message, /quote opened on line 3/);
+      assert.doesNotMatch(error.message, /17814734625/);
+      return true;
+    },
+  );
+  assert.deepEqual(seen, [2]);
+});
+
+Deno.test("readCsvMembers() keeps a stray quote inside an unquoted field", async () => {
+  const text =
+    'Fnr;Navn;Orgnr;Fra;Til\n23907640450;Ola "Junior" N;948554062;01.01.2026;31.12.2026\n';
+  const csv = await readCsvMembers(textStream(text), { source });
+  assert.equal((await collect(csv.records)).length, 1);
+});
+
+Deno.test("readCsvMembers() throws missing-column before any row is read", async () => {
+  await assert.rejects(
+    readCsvMembers(textStream("Fnr;Navn;Fra;Til\n1;2;3;4\n"), { source }),
+    (error) => error instanceof InputError && error.code === "missing-column",
+  );
+});
+
+Deno.test("readCsvMembers() accepts caller aliases", async () => {
+  const text =
+    "Kundenr;Orgnr;Fra;Til\n23907640450;948554062;01.01.2026;31.12.2026\n";
+  const csv = await readCsvMembers(textStream(text), {
+    source,
+    headerAliases: { nationalId: ["Kundenr"] },
+  });
+  const [record] = await collect(csv.records);
+  assert.deepEqual(record.nationalId, {
+    value: "23907640450",
+    column: "Kundenr",
+  });
+});
+
+Deno.test("readCsvMembers() refuses a file without a header", async () => {
+  await assert.rejects(
+    readCsvMembers(textStream("\n\n"), { source }),
+    (error) => error instanceof InputError && error.code === "empty",
+  );
+});
+
+Deno.test("readCsvMembers() stops reading when the caller stops early", async () => {
+  let pulled = 0;
+  const line = "23907640450;948554062;01.01.2026;31.12.2026\n";
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode("Fnr;Orgnr;Fra;Til\n"));
+    },
+    pull(controller) {
+      pulled++;
+      if (pulled > 10_000) throw new Error("not streaming");
+      controller.enqueue(new TextEncoder().encode(line.repeat(100)));
+    },
+  }, { highWaterMark: 0 });
+  const csv = await readCsvMembers(stream, { source });
+  let count = 0;
+  for await (const _ of csv.records) {
+    if (++count === 150) {
+      // Give a greedy pipeline the chance to read ahead.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      break;
+    }
+  }
+  assert.equal(count, 150);
+  assert.ok(pulled < 10, `pulled ${pulled} chunks`);
+});
+
+Deno.test("detectDelimiter() ignores delimiters inside quotes and prefers ; on a tie", () => {
+  assert.equal(detectDelimiter('"a,b,c";d;e'), ";");
+  assert.equal(detectDelimiter("a,b;c"), ";");
+  assert.equal(detectDelimiter("a\tb\tc,d"), "\t");
+  assert.equal(detectDelimiter("single"), ";");
+});
