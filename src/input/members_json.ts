@@ -24,6 +24,7 @@ import {
 } from "./headers.ts";
 import type { MemberEntry, MemberRecord } from "./member.ts";
 import { InputError, type Problem } from "./problem.ts";
+import { jsonErrorLine } from "./_json_error.ts";
 
 /** Options for {@linkcode readJsonMembers} and {@linkcode readNdjsonMembers}. */
 export interface JsonMembersOptions {
@@ -202,14 +203,4 @@ function malformed(row: number, reason: string): Problem {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function jsonErrorLine(error: unknown, text: string): number | undefined {
-  const message = error instanceof Error ? error.message : "";
-  const lineMatch = /\(line (\d+) column \d+\)/.exec(message);
-  if (lineMatch) return Number(lineMatch[1]);
-  const position = /at position (\d+)/.exec(message);
-  if (!position) return undefined;
-  const upTo = text.slice(0, Number(position[1]));
-  return upTo.split("\n").length;
 }

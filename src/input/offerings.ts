@@ -21,6 +21,7 @@ import { z } from "zod";
 import { parseOrganizationNumber } from "../identifiers/organization_number.ts";
 import type { Offerings } from "./offering.ts";
 import { InputError } from "./problem.ts";
+import { jsonErrorLine } from "./_json_error.ts";
 
 /** One problem in an offerings file. */
 export interface OfferingIssue {
@@ -221,11 +222,14 @@ export async function readOfferings(path: string): Promise<Offerings> {
   let data: unknown;
   try {
     data = JSON.parse(json);
-  } catch (cause) {
-    const detail = cause instanceof Error ? `: ${cause.message}` : "";
-    throw new InputError("not-json", `${path}: not valid JSON${detail}`, {
+  } catch (error) {
+    // The parser's message quotes the file; a members file given here by
+    // mistake would put a national id in it, so only the line is kept.
+    const line = jsonErrorLine(error, json);
+    const where = line === undefined ? "" : ` (line ${line})`;
+    throw new InputError("not-json", `${path}: not valid JSON${where}`, {
       source: path,
-      cause,
+      line,
     });
   }
   return parseOfferings(data, path);
