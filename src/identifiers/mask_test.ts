@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { maskNationalId } from "./mask.ts";
+
+Deno.test("maskNationalId() keeps only the six birth-date digits of an 11-digit id", () => {
+  assert.equal(maskNationalId("23907640450"), "239076*****");
+  assert.equal(maskNationalId(" 23907640450 "), "239076*****");
+});
+
+Deno.test("maskNationalId() keeps at most half of a short or odd value", () => {
+  assert.equal(maskNationalId("9863110510"), "98631*****");
+  assert.equal(maskNationalId("12345"), "12***");
+  assert.equal(maskNationalId("1"), "*");
+  assert.equal(maskNationalId(""), "");
+});
+
+Deno.test("maskNationalId() never returns an 11-digit value whole", () => {
+  for (const value of ["23907640450", "239076404501", "2390764045012345"]) {
+    const masked = maskNationalId(value);
+    assert.equal(masked.slice(0, 6), value.slice(0, 6));
+    assert.doesNotMatch(masked, /\d{7}/);
+  }
+});
