@@ -1,0 +1,29 @@
+/**
+ * The `medlemsbro` command line: `deno task sync` runs `main.ts sync ...`.
+ *
+ * @module
+ */
+
+import { syncCommand } from "./sync_command.ts";
+import { ExitCode } from "../sync/report.ts";
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  sync: syncCommand,
+};
+
+const USAGE = `Usage: deno task sync [options]      (see --help)
+Commands: ${Object.keys(COMMANDS).join(", ")}`;
+
+if (import.meta.main) {
+  const [command, ...rest] = Deno.args;
+  const run = command === undefined ? undefined : COMMANDS[command];
+  if (run === undefined) {
+    await write(Deno.stderr, `${USAGE}\n`);
+    Deno.exit(ExitCode.usage);
+  }
+  Deno.exit(await run(rest));
+}
+
+async function write(file: typeof Deno.stderr, text: string): Promise<void> {
+  await file.write(new TextEncoder().encode(text));
+}

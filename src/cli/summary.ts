@@ -1,0 +1,72 @@
+/**
+ * The short human summary printed at the end of a sync.
+ *
+ * @module
+ */
+
+import type { SyncReport } from "../sync/report.ts";
+
+const SHOWN_PROBLEMS = 20;
+
+const ENDINGS: Record<number, string> = {
+  0: "Done.",
+  1: "Done, but some rows were rejected (exit code 1).",
+  3: "Could not finish (exit code 3).",
+};
+
+/** Render `report` as a few lines of text for a terminal. */
+export function formatSummary(
+  report: SyncReport,
+  context: { membersPath?: string; reportPath?: unknown } = {},
+): string {
+  const lines: string[] = [];
+  const { offerings: o, members: m } = report;
+  const mode = report.dryRun ? " (dry run: nothing sent)" : "";
+
+  lines.push(`Sync to ${report.environment}${mode}`);
+  if (report.input && context.membersPath) {
+    const { format, encoding, delimiter } = report.input;
+    const sep = delimiter ? `, delimiter ${JSON.stringify(delimiter)}` : "";
+    lines.push(
+      `  Input:     ${context.membersPath} (${format}, ${encoding}${sep})`,
+    );
+  }
+  if (o.status !== "skipped") {
+    lines.push(
+      `  Offerings: ${o.status}: ${o.organizations} organizations, ${o.locations} locations, ${o.healthcareServices} services`,
+    );
+  }
+  if (m.read > 0 || report.input) {
+    const outcome = report.dryRun
+      ? `${m.prepared} prepared`
+      : `${m.stored} stored, ${m.notConsented} not consented, ${m.failed} failed`;
+    lines.push(`  Members:   ${m.read} read: ${outcome}`);
+    lines.push(
+      `             ${m.invalid} invalid, ${m.duplicates} duplicates, ${m.warnings} with warnings, ${m.batches} calls`,
+    );
+  }
+
+  if (report.problems.length > 0) {
+    lines.push("  Problems:");
+    for (const p of report.problems.slice(0, SHOWN_PROBLEMS)) {
+      const column = p.column ? ` ${p.column}` : "";
+      const value = p.value ? ` "${p.value}"` : "";
+      lines.push(
+        `    row ${p.row}${column}${value}: ${p.severity}: ${p.reason}`,
+      );
+    }
+    const more = report.problems.length - SHOWN_PROBLEMS;
+    if (more > 0) {
+      lines.push(
+        `    ... and ${more} more${
+          context.reportPath
+            ? ` in ${context.reportPath}`
+            : " (use --report FILE)"
+        }`,
+      );
+    }
+  }
+  if (report.stoppedBecause) lines.push(`  Stopped: ${report.stoppedBecause}`);
+  lines.push(ENDINGS[report.exitCode] ?? `Exit code ${report.exitCode}.`);
+  return lines.join("\n") + "\n";
+}

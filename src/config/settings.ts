@@ -1,0 +1,151 @@
+/**
+ * Settings for a sync, from command-line flags over environment variables
+ * over defaults, validated with zod. Every setting has a flag and a
+ * `MEDLEMSBRO_*` variable; the table lives in docs/configuration.md.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { MedlemsbroError } from "../errors.ts";
+import { parseDate } from "../input/dates.ts";
+import { ENVIRONMENT_NAMES } from "./environments.ts";
+
+const FIELDS = ["nationalId", "organizationNumber", "start", "end"] as const;
+
+/** The flags and environment variables each setting is read from. */
+export const SETTING_SOURCES = {
+  env: { flag: "--env", variable: "MEDLEMSBRO_ENV" },
+  baseUrl: { flag: "--base-url", variable: "MEDLEMSBRO_BASE_URL" },
+  batchSize: { flag: "--batch-size", variable: "MEDLEMSBRO_BATCH_SIZE" },
+  concurrency: { flag: "--concurrency", variable: "MEDLEMSBRO_CONCURRENCY" },
+  timeoutOfferingsMs: {
+    flag: "--timeout-offerings",
+    variable: "MEDLEMSBRO_TIMEOUT_OFFERINGS_MS",
+  },
+  timeoutMembersMs: {
+    flag: "--timeout-members",
+    variable: "MEDLEMSBRO_TIMEOUT_MEMBERS_MS",
+  },
+  maxAttempts: { flag: "--max-attempts", variable: "MEDLEMSBRO_MAX_ATTEMPTS" },
+  defaultEnd: { flag: "--default-end", variable: "MEDLEMSBRO_DEFAULT_END" },
+  headerAliases: {
+    flag: "--header-alias",
+    variable: "MEDLEMSBRO_HEADER_ALIASES",
+  },
+} as const;
+
+export type SettingName = keyof typeof SETTING_SOURCES;
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
+
+const dateOnly = z.string().transform((text, ctx) => {
+  const date = parseDate(text);
+  if (!date.ok) {
+    ctx.addIssue({ code: "custom", message: date.reason });
+    return z.NEVER;
+  }
+  return date.value;
+});
+
+/** The validated settings. */
+export const settingsSchema = z.object({
+  env: z.enum(ENVIRONMENT_NAMES).default("mock"),
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  batchSize: wholeNumber(1, 5000).default(200),
+  concurrency: wholeNumber(1, 32).default(2),
+  timeoutOfferingsMs: wholeNumber(100, 120_000).default(10_000),
+  timeoutMembersMs: wholeNumber(100, 120_000).default(15_000),
+  maxAttempts: wholeNumber(1, 20).default(5),
+  defaultEnd: dateOnly.optional(),
+  headerAliases: z.partialRecord(z.enum(FIELDS), z.array(z.string().min(1)))
+    .optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Settings that could not be used; `issues` names each setting and why. */
+export class SettingsError extends MedlemsbroError {
+  override name = "SettingsError";
+  readonly issues: string[];
+
+  constructor(issues: string[]) {
+    super(
+      "ERR_SETTINGS",
+      `invalid settings:\n  ${issues.join("\n  ")}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/**
+ * Merge flags over environment variables and validate. Flags hold the values
+ * as typed (strings); `headerAliases` may come as `field=Header` strings
+ * (repeated flag) or, from the variable, as JSON.
+ *
+ * @throws {SettingsError} naming every bad setting by flag and variable.
+ */
+export function loadSettings(
+  flags: Partial<Record<SettingName, string | string[]>>,
+  env: Record<string, string | undefined> = {},
+): Settings {
+  const raw: Record<string, unknown> = {};
+  const issues: string[] = [];
+
+  for (const [name, source] of Object.entries(SETTING_SOURCES)) {
+    const flag = flags[name as SettingName];
+    const variable = env[source.variable];
+    if (flag !== undefined && !(Array.isArray(flag) && flag.length === 0)) {
+      raw[name] = flag;
+    } else if (variable !== undefined && variable !== "") {
+      raw[name] = variable;
+    }
+  }
+
+  if (raw.headerAliases !== undefined) {
+    const aliases = parseHeaderAliases(raw.headerAliases);
+    if (typeof aliases === "string") issues.push(aliases);
+    else raw.headerAliases = aliases;
+  }
+
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0]) as SettingName;
+      const source = SETTING_SOURCES[name];
+      const where = source ? `${source.flag} (${source.variable})` : name;
+      issues.push(`${where}: ${issue.message}`);
+    }
+  }
+  if (issues.length > 0) throw new SettingsError(issues);
+  return result.data!;
+}
+
+function parseHeaderAliases(value: unknown): Record<string, string[]> | string {
+  const where =
+    `${SETTING_SOURCES.headerAliases.flag} (${SETTING_SOURCES.headerAliases.variable})`;
+  if (typeof value === "string" && value.trim().startsWith("{")) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return `${where}: not valid JSON`;
+    }
+  }
+  const pairs = Array.isArray(value) ? value : [String(value)];
+  const aliases: Record<string, string[]> = {};
+  for (const pair of pairs) {
+    const at = String(pair).indexOf("=");
+    const field = String(pair).slice(0, at).trim();
+    const header = String(pair).slice(at + 1).trim();
+    if (
+      at < 1 || header === "" || !(FIELDS as readonly string[]).includes(field)
+    ) {
+      return `${where}: expected field=Header with field one of ${
+        FIELDS.join(", ")
+      }, got "${pair}"`;
+    }
+    (aliases[field] ??= []).push(header);
+  }
+  return aliases;
+}

@@ -1,0 +1,32 @@
+/**
+ * The dry-run target: writes the bundles a real run would send, as JSON files,
+ * and sends nothing.
+ *
+ * @module
+ */
+
+import type { Bundle } from "fhir/r4";
+import type { BundleTarget } from "./sync.ts";
+
+/**
+ * Write `offerings.json` and `members-00001.json`, `members-00002.json`, ...
+ * into `dir` (created if missing). The files hold national ids, as the real
+ * calls would: they are written with owner-only permissions.
+ */
+export async function dryRunTarget(dir: string): Promise<BundleTarget> {
+  await Deno.mkdir(dir, { recursive: true });
+  let batch = 0;
+  const write = async (name: string, bundle: Bundle) => {
+    await Deno.writeTextFile(
+      `${dir}/${name}`,
+      JSON.stringify(bundle, null, 2) + "\n",
+      { mode: 0o600 },
+    );
+    return undefined;
+  };
+  return {
+    offerings: (bundle) => write("offerings.json", bundle),
+    members: (bundle) =>
+      write(`members-${String(++batch).padStart(5, "0")}.json`, bundle),
+  };
+}
