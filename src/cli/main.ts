@@ -4,11 +4,13 @@
  * @module
  */
 
+import { demoCommand } from "./demo_command.ts";
 import { syncCommand } from "./sync_command.ts";
 import { ExitCode } from "../sync/report.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   sync: syncCommand,
+  demo: demoCommand,
 };
 
 const USAGE = `Usage: deno task sync [options]      (see --help)
