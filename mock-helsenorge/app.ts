@@ -23,6 +23,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
+import type { MockAuth } from "./auth.ts";
 import {
   type ConsentSettings,
   DEFAULT_CONSENT,
@@ -83,6 +84,12 @@ export interface MockAppOptions {
    * Hono's `HTTPException`. @default accept any Authorization, or none
    */
   authorize?: MiddlewareHandler;
+  /**
+   * Token endpoints (`/connect/token`, `/sts/Token`) and the token check
+   * they pair with, from `createMockAuth()` in ./auth.ts; its check is the
+   * `authorize` step unless that is given. @default no token endpoints
+   */
+  auth?: MockAuth;
 }
 
 /** What {@linkcode createMockApp} gives back. */
@@ -130,7 +137,8 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
     now = Date.now,
     log = writeStderr,
     maxEntries = 10_000,
-    authorize,
+    auth,
+    authorize = auth?.authorize,
   } = options;
   const limits: TimeLimits = { ...DEFAULT_LIMITS, ...options.limits };
 
@@ -266,6 +274,7 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
     app.post(basePath, timeCall, authorize, handleBundle);
   }
   app.all(basePath, methodNotAllowed("POST"));
+  if (auth !== undefined) app.route("/", auth.routes);
 
   app.get("/_mock/received", (c) =>
     c.json({

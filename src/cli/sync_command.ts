@@ -21,6 +21,14 @@ import { dryRunTarget } from "../sync/dry_run.ts";
 import { ExitCode, type SyncReport } from "../sync/report.ts";
 import { type BundleTarget, clientTarget, runSync } from "../sync/sync.ts";
 import { startMock } from "../../mock-helsenorge/server.ts";
+import { createMockAuth, type MockAuth } from "../../mock-helsenorge/auth.ts";
+import {
+  AUTH_FLAG_OPTIONS,
+  createAuthorizerFor,
+  describeAuth,
+  prepareAuth,
+  type PreparedAuth,
+} from "../auth/setup.ts";
 import { progressPrinter } from "./progress.ts";
 import { formatSummary } from "./summary.ts";
 
@@ -48,6 +56,15 @@ Options:
   --dry-run              send nothing; with --out DIR write the bundles instead
   --out DIR              where --dry-run writes its bundles
   --quiet                no progress or retry notices, only the summary
+  --auth MODE            none | helseid | sts (default: helseid with the in-process
+                         mock, none otherwise); see README, Authentication
+  --client-id ID         client id registered with HelseID or Helsenorge STS
+  --key-file FILE        private key: PKCS#8 PEM or JWK (or MEDLEMSBRO_KEY_JWK)
+  --alg ALG              RS256, PS256, ES256, ... (default: from the key)
+  --scope SCOPE          scope asked for (default Helsekontakter)
+  --helseid-authority URL  HelseID authority (default: the environment's)
+  --token-url URL        token endpoint, overriding the mode's
+  --dpop                 ask for DPoP-bound tokens (RFC 9449)
   -h, --help             this text
 
 Exit codes: 0 all done; 1 done, but some rows were rejected; 2 bad usage or
@@ -92,6 +109,7 @@ export async function syncCommand(args: string[]): Promise<number> {
         out: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        ...AUTH_FLAG_OPTIONS,
       },
     });
   } catch (error) {
@@ -105,6 +123,7 @@ export async function syncCommand(args: string[]): Promise<number> {
   }
 
   let settings: Settings;
+  let auth: PreparedAuth;
   try {
     const settingFlags: Partial<Record<SettingName, string | string[]>> = {};
     for (const [flag, name] of Object.entries(SETTING_FLAGS)) {
@@ -112,6 +131,9 @@ export async function syncCommand(args: string[]): Promise<number> {
       if (value !== undefined) settingFlags[name] = value as string;
     }
     settings = loadSettings(settingFlags, Deno.env.toObject());
+    auth = await prepareAuth(flags, Deno.env.toObject(), {
+      demoClient: settings.env === "mock" && settings.baseUrl === undefined,
+    });
   } catch (error) {
     if (error instanceof SettingsError) {
       err(`${error.message}\n`);
@@ -156,12 +178,21 @@ export async function syncCommand(args: string[]): Promise<number> {
       target = outDir ? await dryRunTarget(outDir) : discardTarget();
     } else {
       let baseUrl = settings.baseUrl ?? environment.baseUrl;
+      let mockAuth: MockAuth | undefined;
       if (baseUrl === undefined) {
-        mock = await startMock({ port: 0 });
+        if (auth.settings.auth !== "none") {
+          mockAuth = await createMockAuth({ requireDpop: auth.settings.dpop });
+        }
+        mock = await startMock({ port: 0, auth: mockAuth });
         baseUrl = mock.baseUrl;
       }
-      destination = baseUrl;
+      destination = `${baseUrl}, ${describeAuth(auth, mock !== undefined)}`;
       const client = new HelsenorgeClient({
+        authorize: await createAuthorizerFor(auth, {
+          baseUrl,
+          helseIdAuthority: mock?.url ?? environment.helseIdAuthority,
+          mockAuth,
+        }),
         baseUrl,
         timeouts: {
           offerings: settings.timeoutOfferingsMs,
@@ -210,6 +241,10 @@ export async function syncCommand(args: string[]): Promise<number> {
     out(formatSummary(report, { membersPath, reportPath: flags.report }));
     return report.exitCode;
   } catch (error) {
+    if (error instanceof SettingsError) {
+      err(`${error.message}\n`);
+      return ExitCode.usage;
+    }
     if (error instanceof InputError) {
       err(`Could not read ${error.source}: ${error.message}\n`);
       return ExitCode.usage;

@@ -64,6 +64,31 @@ export type Authorizer = (
   request: { method: string; url: string },
 ) => Promise<Record<string, string>>;
 
+/** A call the API refused with 401 or 403, as an authorizer sees it. */
+export interface AuthRefusal {
+  status: number;
+  /** The answer's headers (`WWW-Authenticate`, `DPoP-Nonce`). */
+  headers: Headers;
+  /** The auth headers the refused call carried. */
+  sent: Record<string, string>;
+}
+
+/**
+ * Authorizes calls and answers the API's refusals (src/auth/authorizer.ts).
+ * `headers()` runs before every attempt. On 401 or 403, `onRefused` may name
+ * a reason to try again with fresh headers ("token", "dpop-nonce"); each
+ * reason is tried once per call, and such a retry is not a resend (it does
+ * not use up an attempt). If `headers()` throws, the call fails with that
+ * error, unless it has `retryable: true`, when it is resent like a network
+ * error.
+ */
+export interface RequestAuthorizer {
+  headers(
+    request: { method: string; url: string },
+  ): Promise<Record<string, string>>;
+  onRefused?(refusal: AuthRefusal): Promise<string | undefined>;
+}
+
 export interface HelsenorgeClientOptions {
   /** The API base URL, e.g. `https://eksternapi.hn.test.nhn.no/helsekontakter/api/v1`. */
   baseUrl: string;
@@ -72,7 +97,7 @@ export interface HelsenorgeClientOptions {
   /** @default DEFAULT_RETRY_POLICY */
   retry?: Partial<RetryPolicy>;
   /** Adds auth headers to each call. @default no headers */
-  authorize?: Authorizer;
+  authorize?: Authorizer | RequestAuthorizer;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
   /** @default a timer-based sleep */
@@ -122,6 +147,7 @@ export class HelsenorgeError extends MedlemsbroError {
 type AttemptResult =
   | { kind: "done"; bundle: Bundle }
   | { kind: "retry"; reason: string; waitMs?: number }
+  | { kind: "reauth" }
   | { kind: "fatal"; error: HelsenorgeError };
 
 /** Posts bundles to Helsenorge. One instance per base URL; safe to share. */
@@ -129,7 +155,7 @@ export class HelsenorgeClient {
   readonly baseUrl: string;
   readonly #timeouts: StepTimeouts;
   readonly #retry: RetryPolicy;
-  readonly #authorize: Authorizer;
+  readonly #authorize: RequestAuthorizer;
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
@@ -168,7 +194,9 @@ export class HelsenorgeClient {
     }
 
     this.baseUrl = url.href.replace(/\/$/, "");
-    this.#authorize = authorize;
+    this.#authorize = typeof authorize === "function"
+      ? { headers: authorize }
+      : authorize;
     this.#fetch = fetch;
     this.#sleep = sleep;
     this.#random = random;
@@ -195,14 +223,27 @@ export class HelsenorgeClient {
     const body = JSON.stringify(bundle);
     const entries = bundle.entry?.length ?? 0;
     let lastReason = "";
+    const reauthorized = new Set<string>();
 
     for (let attempt = 1; attempt <= this.#retry.maxAttempts; attempt++) {
       signal?.throwIfAborted();
-      const result = await this.#attempt(step, body, entries, attempt, signal);
+      const result = await this.#attempt(
+        step,
+        body,
+        entries,
+        attempt,
+        reauthorized,
+        signal,
+      );
       if (result.kind === "done") {
         return checkResponse(result.bundle, expected, entries, step, attempt);
       }
       if (result.kind === "fatal") throw result.error;
+      if (result.kind === "reauth") {
+        // Same attempt again with fresh auth headers: not a resend.
+        attempt--;
+        continue;
+      }
 
       lastReason = result.reason;
       if (attempt === this.#retry.maxAttempts) break;
@@ -235,8 +276,20 @@ export class HelsenorgeClient {
     body: string,
     entries: number,
     attempt: number,
+    reauthorized: Set<string>,
     signal?: AbortSignal,
   ): Promise<AttemptResult> {
+    let auth: Record<string, string>;
+    try {
+      auth = await this.#authorize.headers({
+        method: "POST",
+        url: this.baseUrl,
+      });
+    } catch (error) {
+      if ((error as { retryable?: unknown }).retryable !== true) throw error;
+      return { kind: "retry", reason: describe(error) };
+    }
+
     const timeoutMs = this.#timeouts[step];
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -248,7 +301,7 @@ export class HelsenorgeClient {
       const headers = {
         "content-type": "application/fhir+json",
         accept: "application/fhir+json",
-        ...await this.#authorize({ method: "POST", url: this.baseUrl }),
+        ...auth,
       };
       response = await this.#fetch(this.baseUrl, {
         method: "POST",
@@ -276,6 +329,18 @@ export class HelsenorgeClient {
       status,
       durationMs: this.#now() - started,
     });
+
+    if ((status === 401 || status === 403) && this.#authorize.onRefused) {
+      const reason = await this.#authorize.onRefused({
+        status,
+        headers: response.headers,
+        sent: auth,
+      });
+      if (reason !== undefined && !reauthorized.has(reason)) {
+        reauthorized.add(reason);
+        return { kind: "reauth" };
+      }
+    }
 
     if (status === 429 || status >= 500) {
       return {
@@ -309,8 +374,8 @@ export class HelsenorgeClient {
       error: new HelsenorgeError(
         "ERR_HELSENORGE_REJECTED",
         `Helsenorge refused the ${step} call with HTTP ${status}${
-          outcome ? `: ${summarizeOutcome(outcome)}` : ""
-        }`,
+          describeChallenge(status, response.headers, reauthorized)
+        }${outcome ? `: ${summarizeOutcome(outcome)}` : ""}`,
         { step, status, outcome, attempts: attempt },
       ),
     };
@@ -363,6 +428,19 @@ function isBundle(value: unknown): value is Bundle {
 function isOperationOutcome(value: unknown): value is OperationOutcome {
   return typeof value === "object" && value !== null &&
     (value as { resourceType?: unknown }).resourceType === "OperationOutcome";
+}
+
+/** For 401/403: the challenge's error and what was tried, for the message. */
+function describeChallenge(
+  status: number,
+  headers: Headers,
+  reauthorized: Set<string>,
+): string {
+  if (status !== 401 && status !== 403) return "";
+  const challenge = headers.get("www-authenticate") ?? "";
+  const error = /\berror="([^"]{1,60})"/.exec(challenge)?.[1];
+  const tried = reauthorized.has("token") ? ", also with a new token" : "";
+  return `${error ? ` (${error.replace(/[^\w .:-]/g, "")})` : ""}${tried}`;
 }
 
 function describe(error: unknown): string {
