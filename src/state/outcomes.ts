@@ -1,0 +1,132 @@
+/**
+ * How a member's state moves: marked pending before a send, then the answer
+ * recorded after it. Pure functions; the store writes what they return.
+ *
+ * Crash safety rests on the order: a member is `pending` before its call
+ * leaves and `stored` only after Helsenorge's answer said so, so a run killed
+ * at any point leaves no member `stored` that Helsenorge does not hold, and
+ * every member whose answer was lost is `pending`, which the next run (and
+ * the retry job, through `nextRetryAt`) sends again. Member calls are
+ * conditional updates, so sending twice changes nothing.
+ *
+ * @module
+ */
+
+import { maskIdsInText, maskNationalId } from "../identifiers/mask.ts";
+import type { MemberRef, MemberState, Outcome } from "./member_state.ts";
+import { nextRetryAt, type RetrySchedule } from "./retry_schedule.ts";
+
+/** One member's answer, as `recordOutcomes` takes it. */
+export interface OutcomeResult {
+  member: MemberRef;
+  /** `contentHash(member)`: what was sent. */
+  hash: string;
+  outcome: Outcome;
+  /** Why it was refused or failed; ids in it are masked before storing. */
+  reason?: string;
+}
+
+/** The state of a member about to be sent. */
+export function pendingState(
+  old: MemberState | undefined,
+  member: MemberRef,
+  hash: string,
+  now: Date,
+  schedule: RetrySchedule,
+  runId?: string,
+): MemberState {
+  const changed = old === undefined || old.contentHash !== hash;
+  return {
+    ...fromMember(member, old),
+    contentHash: hash,
+    status: "pending",
+    lastOutcome: old?.lastOutcome,
+    reason: old?.reason,
+    attempts: changed ? 0 : old.attempts,
+    lastAttemptAt: old?.lastAttemptAt,
+    // If the run dies before the answer is recorded, the retry job finds
+    // the member through the due index without waiting for the next export.
+    nextRetryAt: nextRetryAt(schedule.failed, 1, now).toISOString(),
+    lastRunId: runId ?? old?.lastRunId,
+  };
+}
+
+/** The state after Helsenorge answered (or the call failed). */
+export function outcomeState(
+  old: MemberState | undefined,
+  result: OutcomeResult,
+  now: Date,
+  schedule: RetrySchedule,
+  runId?: string,
+): MemberState {
+  const { member, hash, outcome } = result;
+  const attempts = old !== undefined && old.contentHash === hash &&
+      old.lastOutcome === outcome && old.attempts > 0
+    ? old.attempts + 1
+    : 1;
+  const base = {
+    ...fromMember(member, old),
+    contentHash: hash,
+    lastOutcome: outcome,
+    attempts,
+    lastAttemptAt: now.toISOString(),
+    lastRunId: runId ?? old?.lastRunId,
+  };
+  const reason = result.reason === undefined
+    ? undefined
+    : maskIdsInText(result.reason);
+
+  switch (outcome) {
+    case "stored":
+      return { ...base, status: "stored" };
+    case "invalid":
+      return { ...base, status: "invalid", reason };
+    case "not-consented":
+      return {
+        ...base,
+        status: "not-consented",
+        reason,
+        nextRetryAt: nextRetryAt(schedule.notConsented, attempts, now)
+          .toISOString(),
+      };
+    case "failed":
+      return {
+        ...base,
+        status: "pending",
+        reason,
+        nextRetryAt: nextRetryAt(schedule.failed, attempts, now).toISOString(),
+      };
+  }
+}
+
+/** The state of a member whose membership ended with `end`. */
+export function endedState(
+  old: MemberState,
+  end: string,
+  hash: string,
+  now: Date,
+  runId?: string,
+): MemberState {
+  const { nextRetryAt: _dropped, ...rest } = old;
+  return {
+    ...rest,
+    status: "ended",
+    end,
+    contentHash: hash,
+    endedAt: now.toISOString(),
+    lastRunId: runId ?? old.lastRunId,
+  };
+}
+
+function fromMember(member: MemberRef, old: MemberState | undefined) {
+  return {
+    nationalId: member.nationalId,
+    idSystem: member.idSystem,
+    organizationNumber: member.organizationNumber,
+    start: member.start,
+    end: member.end,
+    row: member.row ?? old?.row,
+    masked: maskNationalId(member.nationalId),
+    endedAt: undefined,
+  };
+}

@@ -1,0 +1,422 @@
+/**
+ * The state store: member status, content hashes, due retries, runs and the
+ * run lease, in Deno KV. A local SQLite file on one machine; Deploy's KV on
+ * Deno Deploy. Layout and rules: docs/state.md.
+ *
+ * @example
+ * ```ts
+ * const store = await openStateStore({ path: DEFAULT_STATE_PATH });
+ * const run = await store.startRun("cli");
+ * const plans = await store.planBatch(batch, { runId: run.id });
+ * const toSend = plans.filter((p) => p.decision === "send");
+ * const pending = await store.markPending(toSend, { runId: run.id });
+ * // ... send, then:
+ * await store.recordOutcomes(results, { runId: run.id });
+ * ```
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import { MedlemsbroError } from "../errors.ts";
+import { contentHash } from "./content_hash.ts";
+import { dueMembers } from "./due.ts";
+import { checkIdKeyMode, createIdKeyer, type IdKeyer } from "./id_key.ts";
+import { idKeyModeKey, SCHEMA_VERSION, schemaKey } from "./keys.ts";
+import {
+  acquireLease,
+  type LeaseResult,
+  releaseLease,
+  renewLease,
+} from "./lease.ts";
+import type { MemberRef, StoredMember } from "./member_state.ts";
+import { readMembers, writeMembers } from "./_member_writes.ts";
+import {
+  endedState,
+  type OutcomeResult,
+  outcomeState,
+  pendingState,
+} from "./outcomes.ts";
+import { type PlanDecision, planMember } from "./plan.ts";
+import {
+  checkRetrySchedule,
+  DEFAULT_RETRY_SCHEDULE,
+  type RetrySchedule,
+} from "./retry_schedule.ts";
+import {
+  finishRun,
+  lastRuns,
+  type Run,
+  type RunFinish,
+  type RunRecord,
+} from "./runs.ts";
+import { startRun } from "./runs.ts";
+import { markSeen, membersNotSeenInRun } from "./seen.ts";
+import { recount, type StatusSummary, statusSummary } from "./status.ts";
+
+/** Where the CLI keeps state unless told otherwise (relative to the cwd). */
+export const DEFAULT_STATE_PATH = ".medlemsbro/state.sqlite";
+
+/** Upgrades a store from `from` to `from + 1`. */
+export type Migration = (kv: Deno.Kv) => Promise<void>;
+
+export interface StateStoreOptions {
+  /**
+   * A SQLite file (its folder is created), `":memory:"`, or `undefined` for
+   * `Deno.openKv()`'s default (Deploy's KV on Deploy). Ignored with `kv`.
+   */
+  path?: string;
+  /** An open store to use instead (tests, Deploy); not closed by `close()`. */
+  kv?: Deno.Kv;
+  /**
+   * Key member records by HMAC-SHA-256 of the national id with this secret
+   * (≥ 32 bytes) instead of the id itself. Fixed for the life of a store.
+   */
+  idKeySecret?: Uint8Array;
+  /** @default DEFAULT_RETRY_SCHEDULE */
+  retrySchedule?: RetrySchedule;
+  /** @default () => new Date() */
+  now?: () => Date;
+  /** Upgrades by the version they start from; none exist yet. */
+  migrations?: Record<number, Migration>;
+}
+
+/** A member of a batch with the store's decision about it. */
+export interface PlannedMember<M extends MemberRef = MemberRef> {
+  member: M;
+  /** `contentHash(member)`. */
+  hash: string;
+  idKey: string;
+  existing?: StoredMember;
+  decision: PlanDecision;
+}
+
+/** Open (and on first use create) the state store. */
+export async function openStateStore(
+  options: StateStoreOptions = {},
+): Promise<StateStore> {
+  const {
+    path,
+    kv: given,
+    idKeySecret,
+    retrySchedule = DEFAULT_RETRY_SCHEDULE,
+    now = () => new Date(),
+    migrations = {},
+  } = options;
+  const schedule = checkRetrySchedule(retrySchedule);
+  const keyer = await createIdKeyer(idKeySecret);
+
+  let kv = given;
+  if (kv === undefined) {
+    if (path !== undefined && path !== ":memory:") {
+      await Deno.mkdir(dirname(path), { recursive: true });
+    }
+    kv = await Deno.openKv(path);
+  }
+  try {
+    await prepare(kv, keyer, migrations);
+  } catch (error) {
+    if (given === undefined) kv.close();
+    throw error;
+  }
+  return new StateStore(kv, given === undefined, keyer, schedule, now);
+}
+
+async function prepare(
+  kv: Deno.Kv,
+  keyer: IdKeyer,
+  migrations: Record<number, Migration>,
+): Promise<void> {
+  const schema = await kv.get<number>(schemaKey);
+  if (schema.value === null) {
+    const mode = { mode: keyer.mode, fingerprint: keyer.fingerprint };
+    const created = await kv.atomic().check(schema)
+      .set(schemaKey, SCHEMA_VERSION).set(idKeyModeKey, mode).commit();
+    if (created.ok) return;
+    return prepare(kv, keyer, migrations);
+  }
+
+  let version = schema.value;
+  if (version > SCHEMA_VERSION) {
+    throw new MedlemsbroError(
+      "ERR_STATE_SCHEMA_TOO_NEW",
+      `Cannot open the state store: it has schema version ${version}, and this Medlemsbro reads version ${SCHEMA_VERSION} at most; upgrade Medlemsbro`,
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    const migrate = migrations[version];
+    if (!migrate) {
+      throw new MedlemsbroError(
+        "ERR_STATE_SCHEMA_OLD",
+        `Cannot open the state store: it has schema version ${version} and no migration to ${
+          version + 1
+        } exists`,
+      );
+    }
+    await migrate(kv);
+    await kv.set(schemaKey, ++version);
+  }
+
+  const mode = await kv.get<{ mode: string; fingerprint: string }>(
+    idKeyModeKey,
+  );
+  if (mode.value) checkIdKeyMode(mode.value, keyer);
+}
+
+/** Member state, runs and the lease, over one Deno KV. */
+export class StateStore {
+  readonly #kv: Deno.Kv;
+  readonly #ownsKv: boolean;
+  readonly #keyer: IdKeyer;
+  readonly #schedule: RetrySchedule;
+  readonly #now: () => Date;
+
+  constructor(
+    kv: Deno.Kv,
+    ownsKv: boolean,
+    keyer: IdKeyer,
+    schedule: RetrySchedule,
+    now: () => Date,
+  ) {
+    this.#kv = kv;
+    this.#ownsKv = ownsKv;
+    this.#keyer = keyer;
+    this.#schedule = schedule;
+    this.#now = now;
+  }
+
+  /** The underlying KV (for the queue and tests). */
+  get kv(): Deno.Kv {
+    return this.#kv;
+  }
+
+  /** The id parts of member keys for these national ids. */
+  idKeys(nationalIds: readonly string[]): Promise<string[]> {
+    return this.#keyer.keys(nationalIds);
+  }
+
+  /** The stored records of these members (`undefined` when new). */
+  async getMembers(
+    members: readonly MemberRef[],
+  ): Promise<(StoredMember | undefined)[]> {
+    const idKeys = await this.idKeys(members.map((m) => m.nationalId));
+    return readMembers(
+      this.#kv,
+      members.map((m, i) => ({
+        organizationNumber: m.organizationNumber,
+        idKey: idKeys[i],
+      })),
+    );
+  }
+
+  /**
+   * Hash, look up and plan a batch of members; with `runId`, also mark them
+   * seen by that run (for ended memberships).
+   */
+  async planBatch<M extends MemberRef>(
+    members: readonly M[],
+    options: { runId?: string; force?: boolean; now?: Date } = {},
+  ): Promise<PlannedMember<M>[]> {
+    const { runId, force = false, now = this.#now() } = options;
+    const idKeys = await this.idKeys(members.map((m) => m.nationalId));
+    const existing = await readMembers(
+      this.#kv,
+      members.map((m, i) => ({
+        organizationNumber: m.organizationNumber,
+        idKey: idKeys[i],
+      })),
+    );
+
+    if (runId !== undefined) {
+      const byOrganization = new Map<string, string[]>();
+      members.forEach((m, i) => {
+        const list = byOrganization.get(m.organizationNumber) ?? [];
+        list.push(idKeys[i]);
+        byOrganization.set(m.organizationNumber, list);
+      });
+      for (const [organizationNumber, keys] of byOrganization) {
+        await markSeen(this.#kv, organizationNumber, runId, keys);
+      }
+    }
+
+    return members.map((member, i) => {
+      const hash = contentHash(member);
+      return {
+        member,
+        hash,
+        idKey: idKeys[i],
+        existing: existing[i],
+        decision: planMember(existing[i]?.state, { hash }, now, { force }),
+      };
+    });
+  }
+
+  /**
+   * Mark members `pending` before their call leaves (crash safety). Pass the
+   * planned members to spare a read. Returns their records after the write.
+   */
+  async markPending(
+    items: readonly {
+      member: MemberRef;
+      hash?: string;
+      idKey?: string;
+      existing?: StoredMember;
+    }[],
+    options: { runId?: string; now?: Date } = {},
+  ): Promise<StoredMember[]> {
+    const { runId, now = this.#now() } = options;
+    const idKeys = await this.#idKeysOf(items);
+    const written = await writeMembers(
+      this.#kv,
+      items.map((item, i) => ({
+        organizationNumber: item.member.organizationNumber,
+        idKey: idKeys[i],
+        known: "decision" in item ? item.existing ?? null : undefined,
+        update: (old) =>
+          pendingState(
+            old,
+            item.member,
+            item.hash ?? contentHash(item.member),
+            now,
+            this.#schedule,
+            runId,
+          ),
+      })),
+    );
+    return written as StoredMember[];
+  }
+
+  /**
+   * Record what Helsenorge answered for each member (or that the call
+   * failed), in atomic chunks; sets the next retry for not-consented and
+   * failed members.
+   */
+  async recordOutcomes(
+    results: readonly OutcomeResult[],
+    options: { runId?: string; now?: Date; known?: readonly StoredMember[] } =
+      {},
+  ): Promise<void> {
+    const { runId, now = this.#now(), known } = options;
+    const idKeys = await this.idKeys(results.map((r) => r.member.nationalId));
+    await writeMembers(
+      this.#kv,
+      results.map((result, i) => ({
+        organizationNumber: result.member.organizationNumber,
+        idKey: idKeys[i],
+        known: known?.[i],
+        update: (old) => outcomeState(old, result, now, this.#schedule, runId),
+      })),
+    );
+  }
+
+  /** Record that a run saw these members (see `planBatch`). */
+  async markSeen(
+    organizationNumber: string,
+    runId: string,
+    nationalIds: readonly string[],
+  ): Promise<void> {
+    await markSeen(
+      this.#kv,
+      organizationNumber,
+      runId,
+      await this.idKeys(nationalIds),
+    );
+  }
+
+  /** Members of the organization not seen by the run (not ended ones). */
+  membersNotSeenInRun(
+    organizationNumber: string,
+    runId: string,
+  ): AsyncIterable<StoredMember> {
+    return membersNotSeenInRun(this.#kv, organizationNumber, runId);
+  }
+
+  /**
+   * Mark memberships ended with `end` (`YYYY-MM-DD`): after Helsenorge stored
+   * the end, or straight away for members it never held.
+   */
+  async markEnded(
+    items: readonly { member: StoredMember; end: string }[],
+    options: { runId?: string; now?: Date } = {},
+  ): Promise<void> {
+    const { runId, now = this.#now() } = options;
+    await writeMembers(
+      this.#kv,
+      items.map(({ member, end }) => ({
+        organizationNumber: member.state.organizationNumber,
+        idKey: member.idKey,
+        known: member,
+        update: (old) =>
+          old &&
+          endedState(
+            old,
+            end,
+            contentHash({ ...old, end }),
+            now,
+            runId,
+          ),
+      })),
+    );
+  }
+
+  /** Members due for a retry at `now`, earliest first. */
+  dueMembers(now = this.#now(), limit?: number): AsyncIterable<StoredMember> {
+    return dueMembers(this.#kv, now, limit);
+  }
+
+  startRun(trigger?: string): Promise<Run> {
+    return startRun(this.#kv, this.#now(), trigger);
+  }
+
+  finishRun(run: Run, finish: RunFinish): Promise<RunRecord> {
+    return finishRun(this.#kv, run, finish, this.#now());
+  }
+
+  lastRuns(n = 10): Promise<RunRecord[]> {
+    return lastRuns(this.#kv, n);
+  }
+
+  acquireLease(
+    name: string,
+    holder: string,
+    ttlMs: number,
+    now = this.#now(),
+  ): Promise<LeaseResult> {
+    return acquireLease(this.#kv, name, holder, ttlMs, now);
+  }
+
+  renewLease(
+    name: string,
+    holder: string,
+    ttlMs: number,
+    now = this.#now(),
+  ): Promise<LeaseResult> {
+    return renewLease(this.#kv, name, holder, ttlMs, now);
+  }
+
+  releaseLease(name: string, holder: string): Promise<boolean> {
+    return releaseLease(this.#kv, name, holder);
+  }
+
+  statusSummary(now = this.#now()): Promise<StatusSummary> {
+    return statusSummary(this.#kv, now);
+  }
+
+  /** Rebuild an organization's counters by scanning it (hold the lease). */
+  recount(organizationNumber: string) {
+    return recount(this.#kv, organizationNumber);
+  }
+
+  close(): void {
+    if (this.#ownsKv) this.#kv.close();
+  }
+
+  async #idKeysOf(
+    items: readonly { member: MemberRef; idKey?: string }[],
+  ): Promise<string[]> {
+    if (items.every((item) => item.idKey !== undefined)) {
+      return items.map((item) => item.idKey!);
+    }
+    return await this.idKeys(items.map((item) => item.member.nationalId));
+  }
+}
