@@ -9,7 +9,7 @@
  */
 
 import type { Coding, OperationOutcome, OperationOutcomeIssue } from "fhir/r4";
-import { maskNationalId } from "../src/identifiers/mask.ts";
+import { maskIdsInText } from "../src/identifiers/mask.ts";
 
 /** The issue codes the mock uses (a subset of FHIR R4 `issue-type`). */
 export type IssueCode =
@@ -98,5 +98,5 @@ export class MockHttpError extends Error {
  * never show a full id; code still masks on purpose where it names one.
  */
 export function scrubNationalIds(text: string): string {
-  return text.replace(/(?<!\d)\d{11}(?!\d)/g, (id) => maskNationalId(id));
+  return maskIdsInText(text);
 }

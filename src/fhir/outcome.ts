@@ -11,7 +11,7 @@ import type {
   OperationOutcome,
   OperationOutcomeIssue,
 } from "fhir/r4";
-import { maskNationalId } from "../identifiers/mask.ts";
+import { maskIdsInText } from "../identifiers/mask.ts";
 
 /** Code system of Medlemsbro's own outcome codes. */
 export const OUTCOME_SYSTEM = "urn:medlemsbro:helsenorge-outcome";
@@ -82,7 +82,7 @@ export function readEntryOutcome(entry: BundleEntry): EntryOutcome {
       kind: "failed",
       reason: statusText === ""
         ? "the response entry has no status"
-        : `unreadable response status "${maskDigits(statusText)}"`,
+        : `unreadable response status "${maskIdsInText(statusText)}"`,
     };
   }
 
@@ -92,7 +92,7 @@ export function readEntryOutcome(entry: BundleEntry): EntryOutcome {
   const outcome = asOperationOutcome(entry.response?.outcome);
   const reason = outcome
     ? describeOperationOutcome(outcome)
-    : maskDigits(statusText);
+    : maskIdsInText(statusText);
 
   if (status >= 400 && status < 500) {
     if (outcome?.issue.some(isNotConsented)) {
@@ -128,7 +128,7 @@ function describeIssue(issue: OperationOutcomeIssue): string {
   if (unique.length > 0) line += `: ${unique.join(" - ")}`;
   const where = issue.expression ?? issue.location ?? [];
   if (where.length > 0) line += ` (at ${where.join(", ")})`;
-  return maskDigits(line);
+  return maskIdsInText(line);
 }
 
 function isNotConsented(issue: OperationOutcomeIssue): boolean {
@@ -147,15 +147,4 @@ function asOperationOutcome(value: unknown): OperationOutcome | undefined {
     return value as OperationOutcome;
   }
   return undefined;
-}
-
-/**
- * Mask every run of 11 or more digits, also when written with one space or
- * dot between groups ("239076 40450"), as a national id.
- */
-function maskDigits(text: string): string {
-  return text.replace(
-    /(?<!\d)\d(?:[ \u00a0.]?\d){10,}(?!\d)/g,
-    (run) => maskNationalId(run.replace(/[ \u00a0.]/g, "")),
-  );
 }

@@ -27,14 +27,21 @@ export function maskNationalId(value: string): string {
 }
 
 /**
- * Mask every 11-digit run in free text, such as a server's error message that
- * may echo the national id it refused.
+ * Mask every run of ten or more digits in free text, also when written with
+ * single spaces, dots or hyphens between groups ("239076 40450",
+ * "239-07640450"), such as a server's message that echoes the id it refused
+ * or a national id typed into the wrong column. Ten digits are included: an
+ * id whose leading zero a spreadsheet dropped is still an id.
  *
  * @example
  * ```ts
  * maskIdsInText("Patient 23907640450 not found"); // "Patient 239076***** not found"
+ * maskIdsInText("org 948 554 062");               // unchanged: nine digits
  * ```
  */
 export function maskIdsInText(text: string): string {
-  return text.replace(/(?<!\d)\d{11}(?!\d)/g, maskNationalId);
+  return text.replace(
+    /(?<!\d)\d(?:[ \u00a0.\-]?\d){9,}(?!\d)/g,
+    (run) => maskNationalId(run.replace(/[^\d]/g, "")),
+  );
 }

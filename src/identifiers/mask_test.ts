@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { maskNationalId } from "./mask.ts";
+import { maskIdsInText, maskNationalId } from "./mask.ts";
 
 Deno.test("maskNationalId() keeps only the six birth-date digits of an 11-digit id", () => {
   assert.equal(maskNationalId("23907640450"), "239076*****");
@@ -19,4 +19,16 @@ Deno.test("maskNationalId() never returns an 11-digit value whole", () => {
     assert.equal(masked.slice(0, 6), value.slice(0, 6));
     assert.doesNotMatch(masked, /\d{7}/);
   }
+});
+
+Deno.test("maskIdsInText() masks ids written with spaces, dots or hyphens, and 10-digit ids", () => {
+  assert.equal(
+    maskIdsInText("a 239076 40450 b 239-07640450 c 239.076.404.50"),
+    "a 239076***** b 239076***** c 239076*****",
+  );
+  assert.equal(maskIdsInText("id 9863110510"), "id 98631*****");
+  assert.equal(
+    maskIdsInText("org 948 554 062 from 01.01.2026 tel 22 00 00 00"),
+    "org 948 554 062 from 01.01.2026 tel 22 00 00 00",
+  );
 });

@@ -89,6 +89,7 @@ export async function toUtf8Stream(
   const { head } = peeked;
   const bomEncoding = encodingFromBom(head);
   const encoding = options.encoding ?? bomEncoding ??
+    sniffNulls(head, source) ??
     (isUtf8Prefix(head, peeked.done) ? "utf-8" : "windows-1252");
   const bom = bomEncoding !== undefined;
   const transcoded = encoding !== "utf-8";
@@ -115,6 +116,31 @@ export async function toUtf8Stream(
     transcoded,
     stream: text.pipeThrough(new TextEncoderStream()),
   };
+}
+
+/**
+ * Text exports never hold NUL bytes, except UTF-16 written without a BOM,
+ * where every other byte of Latin text is NUL. Anything else with NULs is not
+ * a text file, and is refused rather than decoded into garbage.
+ */
+function sniffNulls(
+  head: Uint8Array,
+  source: string,
+): TextEncodingName | undefined {
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] === 0) i % 2 === 0 ? even++ : odd++;
+  }
+  if (even + odd === 0) return undefined;
+  const half = head.length / 2;
+  if (odd > half * 0.9 && even === 0) return "utf-16le";
+  if (even > half * 0.9 && odd === 0) return "utf-16be";
+  throw new InputError(
+    "binary",
+    `${source}: not a text file (it holds NUL bytes); export the member list as CSV, JSON or NDJSON`,
+    { source },
+  );
 }
 
 function encodingFromBom(head: Uint8Array): TextEncodingName | undefined {

@@ -113,3 +113,18 @@ Deno.test("isUtf8Prefix() allows a cut character only when more follows", () => 
   assert.equal(isUtf8Prefix(cut, true), false);
   assert.equal(isUtf8Prefix(new Uint8Array([0x61, 0xf8, 0x62]), false), false);
 });
+
+Deno.test("toUtf8Stream() reads UTF-16 without a BOM and refuses binary files", async () => {
+  const text = "Fødselsnummer;Medlem fra\r\n";
+  const le = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) le[i * 2] = text.charCodeAt(i);
+  const result = await toUtf8Stream(bytesStream(le), { source: "le.csv" });
+  assert.equal(result.encoding, "utf-16le");
+  assert.equal(await new Response(result.stream).text(), text);
+
+  const binary = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0x08, 0, 1, 2]);
+  await assert.rejects(
+    () => toUtf8Stream(bytesStream(binary), { source: "x.zip" }),
+    /not a text file/,
+  );
+});

@@ -175,7 +175,9 @@ export function parseOfferings(data: unknown, source: string): Offerings {
       source,
       result.error.issues.map((issue) => ({
         path: formatPath(issue.path),
-        message: issue.message,
+        message: issue.code === "invalid_type" && issue.input === undefined
+          ? "is required"
+          : issue.message,
       })),
     );
   }

@@ -128,8 +128,15 @@ export async function readMembers(
 async function openFile(path: string): Promise<ReadableStream<Uint8Array>> {
   try {
     const file = await Deno.open(path, { read: true });
+    if (!(await file.stat()).isFile) {
+      file.close();
+      throw new InputError("unreadable", `${path}: not a file`, {
+        source: path,
+      });
+    }
     return file.readable;
   } catch (cause) {
+    if (cause instanceof InputError) throw cause;
     const reason = cause instanceof Deno.errors.NotFound
       ? "file not found"
       : cause instanceof Deno.errors.PermissionDenied

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { maskNationalId } from "../identifiers/mask.ts";
+import { maskIdsInText, maskNationalId } from "../identifiers/mask.ts";
 import { parseNationalId } from "../identifiers/national_id.ts";
 import { parseOrganizationNumber } from "../identifiers/organization_number.ts";
 import { parseDate } from "./dates.ts";
@@ -93,7 +93,10 @@ export function validateMember(
     problems.push({
       row,
       column: cell?.column ?? FIELD_LABELS[field],
-      value: field === "nationalId" ? maskNationalId(value) : value,
+      // A national id typed into another column is masked there too.
+      value: field === "nationalId"
+        ? maskNationalId(value)
+        : maskIdsInText(value),
       reason,
       code,
       severity,
