@@ -267,10 +267,15 @@ export async function createMockAuth(
       return describeJoseError(error, audience);
     }
     const { iat = 0, exp = 0, jti = "" } = payload;
-    if (exp - iat > 60 || exp - seconds() > 60 + clockSkewSeconds) {
+    if (exp - iat > 60) {
       return `the assertion is valid for ${
         exp - iat
       } s; at most 60 s is allowed`;
+    }
+    if (exp - seconds() > 60 + clockSkewSeconds) {
+      return `the assertion's exp is ${
+        exp - seconds()
+      } s ahead; at most 60 s is allowed (check the clock)`;
     }
     if (iat > seconds() + clockSkewSeconds) return "iat is in the future";
     forget(seenAssertions);
@@ -533,6 +538,9 @@ export async function createMockAuth(
 function describeJoseError(error: unknown, audience: string): string {
   if (error instanceof errors.JWTExpired) return "the assertion expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf" || error.claim === "iat") {
+      return `the assertion is not valid yet (${error.claim} is in the future; check the clock)`;
+    }
     if (error.claim === "aud") {
       return `the assertion's aud must be ${audience}`;
     }

@@ -74,6 +74,8 @@ export interface TokenSourceOptions {
   fetch?: typeof fetch;
   /** The clock, in milliseconds. @default Date.now */
   now?: () => number;
+  /** Makes each assertion's `jti`. @default crypto.randomUUID */
+  jti?: () => string;
 }
 
 /** HelseID's token endpoint for an authority (`https://helseid-sts.nhn.no`). */
@@ -110,10 +112,11 @@ export class TokenSource {
   readonly flavour: TokenFlavour;
   readonly tokenUrl: string;
   readonly #options: Required<
-    Omit<TokenSourceOptions, "dpop" | "audience">
+    Omit<TokenSourceOptions, "dpop" | "audience" | "jti">
   >;
   readonly #audience: string;
   readonly #dpop?: DpopProofer;
+  readonly #jti?: () => string;
   #current?: CachedToken;
   #pending?: Promise<AccessToken>;
   #nonce?: string;
@@ -145,6 +148,7 @@ export class TokenSource {
     this.#audience = options.audience ??
       assertionAudience(options.flavour, url.href);
     this.#dpop = options.dpop;
+    this.#jti = options.jti;
     this.#options = {
       ...options,
       scope,
@@ -218,6 +222,7 @@ export class TokenSource {
       audience: this.#audience,
       key,
       now,
+      jti: this.#jti,
     });
     const form = new URLSearchParams({
       grant_type: "client_credentials",

@@ -5,12 +5,14 @@
  */
 
 import { demoCommand } from "./demo_command.ts";
+import { keysCommand } from "./keys_command.ts";
 import { syncCommand } from "./sync_command.ts";
 import { ExitCode } from "../sync/report.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   sync: syncCommand,
   demo: demoCommand,
+  keys: keysCommand,
 };
 
 const USAGE = `Usage: deno task sync [options]      (see --help)
