@@ -98,25 +98,22 @@ export function loadAuthSettings(
       issues.push(`${where(String(issue.path[0]))}: ${issue.message}`);
     }
   }
-  const settings = result.data;
-  const needsClient = settings?.auth !== undefined &&
-    settings.auth !== "none" && !options.demoClient;
-  if (settings && needsClient) {
-    if (settings.clientId === undefined) {
-      issues.push(
-        `${where("clientId")}: is required with --auth ${settings.auth}`,
-      );
+  // Checked on the raw values, so that these show with any other issue.
+  const mode = raw.auth;
+  if ((mode === "helseid" || mode === "sts") && !options.demoClient) {
+    if (raw.clientId === undefined) {
+      issues.push(`${where("clientId")}: is required with --auth ${mode}`);
     }
-    if ((settings.keyFile === undefined) === (settings.keyJwk === undefined)) {
+    if ((raw.keyFile === undefined) === (raw.keyJwk === undefined)) {
       issues.push(
         `${where("keyFile")} or ${
           where("keyJwk")
-        }: exactly one is required with --auth ${settings.auth}`,
+        }: exactly one is required with --auth ${mode}`,
       );
     }
   }
   if (issues.length > 0) throw new SettingsError(issues);
-  return settings!;
+  return result.data!;
 }
 
 /** `--flag (VARIABLE)`, or the variable alone. */

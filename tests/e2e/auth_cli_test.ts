@@ -1,0 +1,265 @@
+/**
+ * End-to-end auth through the command line: `keys` makes a key pair, the
+ * public half is registered with a mock started here on 127.0.0.1, and
+ * `sync` runs against it with HelseID- and STS-style settings. Every byte
+ * the runs print or write is scanned for tokens, assertions, keys and
+ * national ids.
+ */
+
+import assert from "node:assert/strict";
+import { createMockAuth } from "../../mock-helsenorge/auth.ts";
+import { startMock } from "../../mock-helsenorge/server.ts";
+import type { SyncReport } from "../../src/sync/report.ts";
+import { assertNoSecrets } from "../contract/_auth_harness.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MEMBERS = `${ROOT}fixtures/medlemmer-eksport.csv`;
+const OFFERINGS = `${ROOT}fixtures/helsetilbud.json`;
+const SAMPLE_IDS = [
+  ...Deno.readTextFileSync(MEMBERS).matchAll(/\d{10,11}/g),
+].map((m) => m[0].padStart(11, "0"));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      `${ROOT}src/cli/main.ts`,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+function scan(texts: string[], where: string): void {
+  assertNoSecrets(texts, where);
+  for (const text of texts) {
+    for (const id of SAMPLE_IDS) {
+      assert.ok(!text.includes(id), `${where} shows a full national id`);
+    }
+  }
+}
+
+async function makeKeys(dir: string, alg = "RS256"): Promise<Run> {
+  return await cli(["keys", "--out", `${dir}/keys`, "--alg", alg]);
+}
+
+Deno.test("keys: writes a private JWK only its owner can read, a public JWK and a public PEM", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = await makeKeys(dir);
+    assert.equal(run.code, 0, run.stderr);
+    scan([run.stdout, run.stderr], "keys output");
+    assert.equal(
+      (await Deno.stat(`${dir}/keys/private.jwk.json`)).mode! & 0o777,
+      0o600,
+    );
+    assert.equal((await Deno.stat(`${dir}/keys`)).mode! & 0o777, 0o700);
+
+    const privateJwk = JSON.parse(
+      await Deno.readTextFile(`${dir}/keys/private.jwk.json`),
+    );
+    const publicJwk = JSON.parse(
+      await Deno.readTextFile(`${dir}/keys/public.jwk.json`),
+    );
+    assert.equal(typeof privateJwk.d, "string");
+    assert.equal(publicJwk.d, undefined);
+    assert.equal(publicJwk.kid, privateJwk.kid);
+    assert.match(run.stdout, new RegExp(`kid ${publicJwk.kid}`));
+    assert.match(
+      await Deno.readTextFile(`${dir}/keys/public.pem`),
+      /^-----BEGIN PUBLIC KEY-----\n/,
+    );
+
+    const again = await makeKeys(dir);
+    assert.equal(again.code, 2, "existing keys are not overwritten");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+for (const mode of ["helseid", "sts"] as const) {
+  for (const dpop of [false, true]) {
+    Deno.test(`sync with --auth ${mode}${dpop ? " --dpop" : ""} and a key from \`keys\` reaches the mock; nothing secret is shown`, async () => {
+      const dir = await Deno.makeTempDir();
+      const auth = await createMockAuth({ requireDpop: dpop });
+      const mock = await startMock({ port: 0, auth, log: () => {} });
+      try {
+        const keys = await makeKeys(dir, dpop ? "ES256" : "PS256");
+        assert.equal(keys.code, 0, keys.stderr);
+        auth.registerClient({
+          clientId: "e2e-client",
+          jwks: [
+            JSON.parse(await Deno.readTextFile(`${dir}/keys/public.jwk.json`)),
+          ],
+        });
+
+        const args = [
+          "sync",
+          "--base-url",
+          mock.baseUrl,
+          "--auth",
+          mode,
+          "--offerings",
+          OFFERINGS,
+          "--members",
+          MEMBERS,
+          "--batch-size",
+          "7",
+          "--report",
+          `${dir}/report.json`,
+          ...(mode === "helseid" ? ["--helseid-authority", mock.url] : []),
+          ...(dpop ? ["--dpop"] : []),
+        ];
+        const run = await cli(args, {
+          MEDLEMSBRO_CLIENT_ID: "e2e-client",
+          MEDLEMSBRO_KEY_FILE: `${dir}/keys/private.jwk.json`,
+        });
+        const reportText = await Deno.readTextFile(`${dir}/report.json`);
+        scan([run.stdout, run.stderr, reportText], "the sync run");
+        assert.equal(run.code, 1, run.stderr);
+        const report: SyncReport = JSON.parse(reportText);
+        assert.equal(report.members.failed, 0);
+        assert.equal(
+          report.members.stored + report.members.notConsented,
+          39,
+        );
+        assert.equal(mock.store.list("Patient").length, report.members.stored);
+        assert.equal(auth.stats().tokensIssued, 1);
+        assert.match(
+          run.stderr,
+          new RegExp(
+            `${mode === "helseid" ? "HelseID" : "Helsenorge STS"}${
+              dpop ? " with DPoP" : ""
+            }\\)`,
+          ),
+        );
+      } finally {
+        await mock.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  }
+}
+
+Deno.test("sync with a key the mock does not know exits 3 with a clear message and no secrets", async () => {
+  const dir = await Deno.makeTempDir();
+  const auth = await createMockAuth();
+  const mock = await startMock({ port: 0, auth, log: () => {} });
+  try {
+    await makeKeys(dir, "ES256");
+    await cli(["keys", "--out", `${dir}/other`, "--alg", "ES256"]);
+    auth.registerClient({
+      clientId: "e2e-client",
+      jwks: [
+        JSON.parse(await Deno.readTextFile(`${dir}/other/public.jwk.json`)),
+      ],
+    });
+    const run = await cli([
+      "sync",
+      "--base-url",
+      mock.baseUrl,
+      "--auth",
+      "sts",
+      "--client-id",
+      "e2e-client",
+      "--key-file",
+      `${dir}/keys/private.jwk.json`,
+      "--offerings",
+      OFFERINGS,
+      "--members",
+      MEMBERS,
+      "--report",
+      `${dir}/report.json`,
+    ]);
+    const report = await Deno.readTextFile(`${dir}/report.json`);
+    scan([run.stdout, run.stderr, report], "the refused run");
+    assert.equal(run.code, 3);
+    assert.match(
+      run.stdout + report,
+      /Helsenorge STS \(http:\/\/127\.0\.0\.1:\d+\/sts\/Token\) refused the token request with HTTP 400 \(invalid_client: the assertion's signature does not verify/,
+    );
+    assert.equal(mock.store.list("Patient").length, 0);
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bad auth settings stop the run at start, naming the setting and never its value", async () => {
+  const secretish = '{"kty":"RSA","d":"c2VjcmV0LXByaXZhdGUta2V5LW1hdGVyaWFs"';
+  const run = await cli([
+    "sync",
+    "--env",
+    "test1",
+    "--auth",
+    "helseid",
+    "--helseid-authority",
+    "not a url",
+    "--members",
+    MEMBERS,
+  ], { MEDLEMSBRO_KEY_JWK: secretish });
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /--helseid-authority \(MEDLEMSBRO_HELSEID_AUTHORITY\): must be an http\(s\) URL/,
+  );
+  assert.match(
+    run.stderr,
+    /--client-id \(MEDLEMSBRO_CLIENT_ID\): is required with --auth helseid/,
+  );
+  assert.ok(!run.stderr.includes("c2VjcmV0"), "the key is not echoed");
+  assert.ok(!run.stderr.includes("not a url"));
+
+  const badKey = await cli([
+    "sync",
+    "--env",
+    "test1",
+    "--auth",
+    "sts",
+    "--client-id",
+    "some-client",
+    "--dry-run",
+    "--members",
+    MEMBERS,
+  ], { MEDLEMSBRO_KEY_JWK: secretish });
+  assert.equal(badKey.code, 2);
+  assert.equal(
+    badKey.stderr.trim(),
+    "invalid settings:\n  MEDLEMSBRO_KEY_JWK is not valid JSON",
+  );
+  assert.ok(!badKey.stderr.includes("some-client"));
+});
+
+Deno.test("the demo runs with auth against the in-process mock with no set-up, with and without DPoP", async () => {
+  for (const extra of [[], ["--dpop"], ["--auth", "sts"]]) {
+    const run = await cli(["demo", ...extra]);
+    scan([run.stdout, run.stderr], "the demo");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /Members: {3}43 read: 35 stored, 4 not consented, 0 failed/,
+    );
+  }
+});
