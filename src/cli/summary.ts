@@ -12,6 +12,7 @@ const ENDINGS: Record<number, string> = {
   0: "Done.",
   1: "Done, but some rows were rejected (exit code 1).",
   3: "Could not finish (exit code 3).",
+  4: "Nothing done: another run is in progress (exit code 4).",
 };
 
 /** Render `report` as a few lines of text for a terminal. */
@@ -23,7 +24,10 @@ export function formatSummary(
   const { offerings: o, members: m } = report;
   const mode = report.dryRun ? " (dry run: nothing sent)" : "";
 
-  lines.push(`Sync to ${report.environment}${mode}`);
+  const where = report.destination && !report.dryRun
+    ? ` at ${report.destination}`
+    : "";
+  lines.push(`Sync to ${report.environment}${where}${mode}`);
   if (report.input && context.membersPath) {
     const { format, encoding, delimiter } = report.input;
     const sep = delimiter ? `, delimiter ${JSON.stringify(delimiter)}` : "";
@@ -41,6 +45,13 @@ export function formatSummary(
       ? `${m.prepared} prepared`
       : `${m.stored} stored, ${m.notConsented} not consented, ${m.failed} failed`;
     lines.push(`  Members:   ${m.read} read: ${outcome}`);
+    const skipped = [
+      m.unchanged && `${m.unchanged} unchanged (not sent again)`,
+      m.notDue && `${m.notDue} not consented, retry not due yet`,
+      m.notSent && `${m.notSent} not sent (the run stopped)`,
+      m.ended && `${m.ended} memberships ended`,
+    ].filter(Boolean);
+    if (skipped.length > 0) lines.push(`             ${skipped.join(", ")}`);
     lines.push(
       `             ${m.invalid} invalid, ${m.duplicates} duplicates, ${m.warnings} with warnings, ${m.batches} calls`,
     );
@@ -55,7 +66,8 @@ export function formatSummary(
         `    row ${p.row}${column}${value}: ${p.severity}: ${p.reason}`,
       );
     }
-    const more = report.problems.length - SHOWN_PROBLEMS;
+    const more = report.problems.length - SHOWN_PROBLEMS +
+      report.problemsOmitted;
     if (more > 0) {
       lines.push(
         `    ... and ${more} more${

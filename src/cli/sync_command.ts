@@ -15,10 +15,12 @@ import {
 } from "../config/settings.ts";
 import { type ClientEvent, HelsenorgeClient } from "../helsenorge/client.ts";
 import { InputError } from "../input/problem.ts";
-import { readMembers } from "../input/read_members.ts";
 import { readOfferings } from "../input/offerings.ts";
+import { readMembers } from "../input/read_members.ts";
+import { openStateStore, type StateStore } from "../state/store.ts";
 import { dryRunTarget } from "../sync/dry_run.ts";
 import { ExitCode, type SyncReport } from "../sync/report.ts";
+import { retryDueMembers } from "../sync/retry_due.ts";
 import { type BundleTarget, clientTarget, runSync } from "../sync/sync.ts";
 import { startMock } from "../../mock-helsenorge/server.ts";
 import { createMockAuth, type MockAuth } from "../../mock-helsenorge/auth.ts";
@@ -31,11 +33,13 @@ import {
 } from "../auth/setup.ts";
 import { progressPrinter } from "./progress.ts";
 import { formatSummary } from "./summary.ts";
+import { terminalSafe } from "./terminal.ts";
 
 export const SYNC_HELP = `Send health offerings and a member list to Helsenorge.
 
 Usage:
   deno task sync --env ENV [--base-url URL] --offerings FILE --members FILE [options]
+  deno task sync --env ENV --retry-due          send members whose retry is due
 
 Options:
   --env NAME             mock | mas-01 | mas-02 | test1 | test2 | prod  (default: mock)
@@ -43,19 +47,30 @@ Options:
                          and no URL, the bundled mock is started in-process.
   --offerings FILE       offerings JSON (helsetilbud), sent first
   --members FILE         member export: CSV (; , or tab), JSON or NDJSON
+  --full                 the export is the whole member list: end the memberships
+                         of members absent from it
+  --allow-mass-end       let --full end more than --max-end-share of an organization
+  --max-end-share SHARE  most of an organization --full may end in one run (default 20%)
+  --force                send every member, also those Helsenorge already holds
+  --retry-due            send only members whose retry is due (not consented, failed)
+  --state PATH           state store (default .medlemsbro/ENV.sqlite; "none" for no
+                         state; in memory for the in-process mock)
   --batch-size N         members per call (default 200)
   --concurrency N        member calls in flight at once (default 2)
   --default-end DATE     end date for rows without one (YYYY-MM-DD or dd.mm.yyyy);
                          without it such rows are rejected
   --header-alias F=NAME  extra header name for a field (nationalId,
                          organizationNumber, start, end); repeatable
+  --encoding NAME        read the member file as utf-8, windows-1252, utf-16le or
+                         utf-16be instead of detecting it
   --timeout-offerings MS client timeout for the offerings call (default 10000)
   --timeout-members MS   client timeout per member call (default 15000)
   --max-attempts N       attempts per call, resends included (default 5)
+  --lease-ttl MS         how long a crashed run blocks the next (default 60000)
   --report FILE          write a JSON report (counts and every problem, ids masked)
-  --dry-run              send nothing; with --out DIR write the bundles instead
+  --dry-run              send nothing and keep no state; with --out DIR write the
+                         bundles instead
   --out DIR              where --dry-run writes its bundles
-  --quiet                no progress or retry notices, only the summary
   --auth MODE            none | helseid | sts (default: helseid with the in-process
                          mock, none otherwise); see README, Authentication
   --client-id ID         client id registered with HelseID or Helsenorge STS
@@ -65,10 +80,12 @@ Options:
   --helseid-authority URL  HelseID authority (default: the environment's)
   --token-url URL        token endpoint, overriding the mode's
   --dpop                 ask for DPoP-bound tokens (RFC 9449)
+  --quiet                no progress or retry notices, only the summary
   -h, --help             this text
 
 Exit codes: 0 all done; 1 done, but some rows were rejected; 2 bad usage or
-unusable input (nothing sent); 3 could not finish (see the summary).
+unusable input (nothing sent); 3 could not finish (see the summary); 4 another
+run is in progress (nothing sent).
 Every setting can also come from a MEDLEMSBRO_* environment variable
 (docs/configuration.md).
 `;
@@ -83,16 +100,25 @@ const SETTING_FLAGS: Record<string, SettingName> = {
   "max-attempts": "maxAttempts",
   "default-end": "defaultEnd",
   "header-alias": "headerAliases",
+  "encoding": "encoding",
+  "state": "statePath",
+  "max-end-share": "maxEndShare",
+  "lease-ttl": "leaseTtlMs",
 };
+
+const FILE_FLAGS = ["offerings", "members", "report", "out"] as const;
 
 /** Run `sync` with the given arguments; returns the exit code. */
 export async function syncCommand(args: string[]): Promise<number> {
-  const out = (text: string) => Deno.stdout.writeSync(encode(text));
-  const err = (text: string) => Deno.stderr.writeSync(encode(text));
+  const encoder = new TextEncoder();
+  const out = (text: string) =>
+    Deno.stdout.writeSync(encoder.encode(terminalSafe(text)));
+  const err = (text: string) =>
+    Deno.stderr.writeSync(encoder.encode(terminalSafe(text)));
 
-  let parsed;
+  let flags: Record<string, string | string[] | boolean | undefined>;
   try {
-    parsed = parseArgs({
+    flags = parseArgs({
       args,
       strict: true,
       options: {
@@ -102,24 +128,39 @@ export async function syncCommand(args: string[]): Promise<number> {
             multiple: flag === "header-alias",
           }]),
         ),
-        offerings: { type: "string" },
-        members: { type: "string" },
-        report: { type: "string" },
+        ...Object.fromEntries(
+          FILE_FLAGS.map((flag) => [flag, {
+            type: "string" as const,
+            multiple: true,
+          }]),
+        ),
+        full: { type: "boolean" },
+        "allow-mass-end": { type: "boolean" },
+        force: { type: "boolean" },
+        "retry-due": { type: "boolean" },
         "dry-run": { type: "boolean" },
-        out: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         ...AUTH_FLAG_OPTIONS,
       },
-    });
+    }).values;
   } catch (error) {
     err(`${(error as Error).message}\n\n${SYNC_HELP}`);
     return ExitCode.usage;
   }
-  const flags = parsed.values as Record<string, string | string[] | boolean>;
   if (flags.help) {
     out(SYNC_HELP);
     return ExitCode.ok;
+  }
+
+  const files: Partial<Record<typeof FILE_FLAGS[number], string>> = {};
+  for (const flag of FILE_FLAGS) {
+    const given = flags[flag] as string[] | undefined;
+    if (given && given.length > 1) {
+      err(`--${flag} is given ${given.length} times; give it once\n`);
+      return ExitCode.usage;
+    }
+    files[flag] = given?.[0];
   }
 
   let settings: Settings;
@@ -142,29 +183,27 @@ export async function syncCommand(args: string[]): Promise<number> {
     throw error;
   }
 
-  const offeringsPath = flags.offerings as string | undefined;
-  const membersPath = flags.members as string | undefined;
   const dryRun = flags["dry-run"] === true;
-  const outDir = flags.out as string | undefined;
+  const retryDue = flags["retry-due"] === true;
   const quiet = flags.quiet === true;
-  if (!offeringsPath && !membersPath) {
-    err("nothing to send: give --offerings FILE, --members FILE or both\n");
-    return ExitCode.usage;
-  }
-  if (outDir !== undefined && !dryRun) {
-    err("--out is only used with --dry-run\n");
+  const usage = checkUsage(files, { dryRun, retryDue, flags });
+  if (usage) {
+    err(`${usage}\n`);
     return ExitCode.usage;
   }
 
   const environment = ENVIRONMENTS[settings.env];
   let mock: Awaited<ReturnType<typeof startMock>> | undefined;
+  let state: StateStore | undefined;
   try {
-    const offerings = offeringsPath
-      ? await readOfferings(offeringsPath)
+    if (files.report) await claimReportPath(files.report, files);
+    const offerings = files.offerings
+      ? await readOfferings(files.offerings)
       : undefined;
-    const members = membersPath
-      ? await readMembers({ path: membersPath }, {
+    const members = files.members
+      ? await readMembers({ path: files.members }, {
         headerAliases: settings.headerAliases,
+        encoding: settings.encoding,
         endColumnOptional: settings.defaultEnd !== undefined,
       })
       : undefined;
@@ -172,10 +211,10 @@ export async function syncCommand(args: string[]): Promise<number> {
     let target: BundleTarget;
     let destination: string;
     if (dryRun) {
-      destination = outDir
-        ? `dry run, bundles written to ${outDir}`
+      destination = files.out
+        ? `dry run, bundles written to ${files.out}`
         : "dry run";
-      target = outDir ? await dryRunTarget(outDir) : discardTarget();
+      target = files.out ? await dryRunTarget(files.out) : discardTarget();
     } else {
       let baseUrl = settings.baseUrl ?? environment.baseUrl;
       let mockAuth: MockAuth | undefined;
@@ -183,22 +222,23 @@ export async function syncCommand(args: string[]): Promise<number> {
         if (auth.settings.auth !== "none") {
           mockAuth = await createMockAuth({ requireDpop: auth.settings.dpop });
         }
-        mock = await startMock({ port: 0, auth: mockAuth });
+        mock = await startMock({ port: 0, auth: mockAuth, log: () => {} });
         baseUrl = mock.baseUrl;
       }
       destination = `${baseUrl}, ${describeAuth(auth, mock !== undefined)}`;
+      state = await openState(settings, { inProcessMock: mock !== undefined });
       const client = new HelsenorgeClient({
-        authorize: await createAuthorizerFor(auth, {
-          baseUrl,
-          helseIdAuthority: mock?.url ?? environment.helseIdAuthority,
-          mockAuth,
-        }),
         baseUrl,
         timeouts: {
           offerings: settings.timeoutOfferingsMs,
           members: settings.timeoutMembersMs,
         },
         retry: { maxAttempts: settings.maxAttempts },
+        authorize: await createAuthorizerFor(auth, {
+          baseUrl,
+          helseIdAuthority: mock?.url ?? environment.helseIdAuthority,
+          mockAuth,
+        }),
         onEvent: quiet ? undefined : (event) => err(describeEvent(event)),
       });
       target = clientTarget(client);
@@ -208,55 +248,165 @@ export async function syncCommand(args: string[]): Promise<number> {
       err(`Medlemsbro: ${settings.env} (${destination})\n`);
       if (members?.transcoded) {
         err(
-          `Note: ${membersPath} is not UTF-8; it was read as Windows-1252 (a spreadsheet's legacy encoding).\n`,
+          `Note: ${files.members} is not UTF-8; it was read as ${members.encoding}.\n`,
         );
       }
     }
 
+    const lease = {
+      holder: `cli:${Deno.pid}`,
+      name: `sync:${settings.env}`,
+      ttlMs: settings.leaseTtlMs,
+    };
     const progress = quiet ? undefined : progressPrinter(Deno.stderr);
-    const report = await runSync({
-      target,
-      offerings,
-      members: members?.entries,
-      rules: {
-        allowSynthetic: environment.allowSynthetic,
-        defaultEnd: settings.defaultEnd,
-      },
-      batchSize: settings.batchSize,
-      concurrency: settings.concurrency,
-      environment: settings.env,
-      dryRun,
-      input: members && {
-        format: members.format,
-        encoding: members.encoding,
-        delimiter: members.delimiter,
-      },
-      onProgress: progress?.update,
-    });
+    const report = retryDue
+      ? await retryDueMembers({
+        state: state!,
+        target: (bundle) => target.members(bundle),
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        lease,
+        trigger: "cli",
+        environment: settings.env,
+        destination,
+      })
+      : await runSync({
+        target,
+        offerings,
+        members: members?.entries,
+        rules: {
+          allowSynthetic: environment.allowSynthetic,
+          defaultEnd: settings.defaultEnd,
+        },
+        state,
+        full: flags.full === true,
+        force: flags.force === true,
+        maxEndShare: settings.maxEndShare,
+        allowMassEnd: flags["allow-mass-end"] === true,
+        lease,
+        trigger: "cli",
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        environment: settings.env,
+        destination,
+        dryRun,
+        input: members && {
+          format: members.format,
+          encoding: members.encoding,
+          delimiter: members.delimiter,
+        },
+        onProgress: progress?.update,
+      });
     progress?.done();
 
-    if (typeof flags.report === "string") {
-      await writeReport(flags.report, report);
+    let exitCode = report.exitCode;
+    if (files.report) {
+      try {
+        await writeReport(files.report, report);
+      } catch (error) {
+        err(
+          `Could not write the report to ${files.report}: ${describe(error)}\n`,
+        );
+        exitCode = Math.max(exitCode, ExitCode.incomplete) as ExitCode;
+      }
     }
-    out(formatSummary(report, { membersPath, reportPath: flags.report }));
-    return report.exitCode;
+    out(formatSummary(report, {
+      membersPath: files.members,
+      reportPath: files.report,
+    }));
+    return exitCode;
   } catch (error) {
     if (error instanceof SettingsError) {
       err(`${error.message}\n`);
       return ExitCode.usage;
     }
     if (error instanceof InputError) {
-      err(`Could not read ${error.source}: ${error.message}\n`);
+      err(`Could not read the input: ${error.message}\n`);
       return ExitCode.usage;
     }
-    if (error instanceof Deno.errors.NotFound) {
-      err(`${(error as Error).message}\n`);
+    if (isFileError(error)) {
+      err(`${describe(error)}\n`);
       return ExitCode.usage;
     }
     throw error;
   } finally {
+    state?.close();
     await mock?.close();
   }
+}
+
+function checkUsage(
+  files: Partial<Record<typeof FILE_FLAGS[number], string>>,
+  { dryRun, retryDue, flags }: {
+    dryRun: boolean;
+    retryDue: boolean;
+    flags: Record<string, unknown>;
+  },
+): string | undefined {
+  if (retryDue) {
+    if (files.offerings || files.members) {
+      return "--retry-due sends members from the state store; give no --offerings or --members with it";
+    }
+    if (dryRun) return "--retry-due cannot be a dry run";
+    return undefined;
+  }
+  if (!files.offerings && !files.members) {
+    return "nothing to send: give --offerings FILE, --members FILE or both";
+  }
+  if (files.out !== undefined && !dryRun) {
+    return "--out is only used with --dry-run";
+  }
+  if (flags.full && !files.members) return "--full needs --members FILE";
+  if (flags["allow-mass-end"] && !flags.full) {
+    return "--allow-mass-end is only used with --full";
+  }
+  return undefined;
+}
+
+/**
+ * Make sure the report can be written before anything is sent, and that it
+ * would not overwrite an input file.
+ */
+async function claimReportPath(
+  path: string,
+  files: Partial<Record<typeof FILE_FLAGS[number], string>>,
+): Promise<void> {
+  const real = await Deno.realPath(path).catch(() => undefined);
+  for (const input of [files.members, files.offerings]) {
+    if (!input || real === undefined) continue;
+    const inputReal = await Deno.realPath(input).catch(() => undefined);
+    if (inputReal === real) {
+      throw new Deno.errors.AlreadyExists(
+        `--report ${path} is the input file ${input}; choose another report path`,
+      );
+    }
+  }
+  try {
+    const file = await Deno.open(path, {
+      write: true,
+      create: true,
+      mode: 0o600,
+    });
+    file.close();
+  } catch (error) {
+    throw new Deno.errors.PermissionDenied(
+      `--report ${path} cannot be written (${describe(error)})`,
+    );
+  }
+}
+
+async function openState(
+  settings: Settings,
+  { inProcessMock }: { inProcessMock: boolean },
+): Promise<StateStore | undefined> {
+  const path = settings.statePath ??
+    (inProcessMock ? ":memory:" : `.medlemsbro/${settings.env}.sqlite`);
+  if (path === "none") return undefined;
+  const secret = Deno.env.get("MEDLEMSBRO_ID_KEY_SECRET");
+  return await openStateStore({
+    path,
+    idKeySecret: secret ? new TextEncoder().encode(secret) : undefined,
+  });
 }
 
 async function writeReport(path: string, report: SyncReport): Promise<void> {
@@ -279,6 +429,15 @@ function describeEvent(event: ClientEvent): string {
   return "";
 }
 
-function encode(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+function isFileError(error: unknown): error is Error {
+  return error instanceof Deno.errors.NotFound ||
+    error instanceof Deno.errors.AlreadyExists ||
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.IsADirectory ||
+    error instanceof Deno.errors.NotADirectory ||
+    error instanceof Deno.errors.NotCapable;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

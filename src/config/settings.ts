@@ -33,12 +33,21 @@ export const SETTING_SOURCES = {
     flag: "--header-alias",
     variable: "MEDLEMSBRO_HEADER_ALIASES",
   },
+  encoding: { flag: "--encoding", variable: "MEDLEMSBRO_ENCODING" },
+  statePath: { flag: "--state", variable: "MEDLEMSBRO_STATE" },
+  maxEndShare: {
+    flag: "--max-end-share",
+    variable: "MEDLEMSBRO_MAX_END_SHARE",
+  },
+  leaseTtlMs: { flag: "--lease-ttl", variable: "MEDLEMSBRO_LEASE_TTL_MS" },
 } as const;
 
 export type SettingName = keyof typeof SETTING_SOURCES;
 
+/** Plain decimal digits only: "0x10", "1e3" and "" are refused. */
 const wholeNumber = (min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max);
+  z.string().trim().regex(/^\d+$/, "must be a whole number")
+    .transform(Number).pipe(z.number().int().min(min).max(max));
 
 const dateOnly = z.string().transform((text, ctx) => {
   const date = parseDate(text);
@@ -61,6 +70,18 @@ export const settingsSchema = z.object({
   defaultEnd: dateOnly.optional(),
   headerAliases: z.partialRecord(z.enum(FIELDS), z.array(z.string().min(1)))
     .optional(),
+  encoding: z.enum(["utf-8", "windows-1252", "utf-16le", "utf-16be"])
+    .optional(),
+  /** A SQLite file, ":memory:", or "none" for no state. */
+  statePath: z.string().min(1).optional(),
+  maxEndShare: z.string().trim().regex(
+    /^\d+(\.\d+)?%?$/,
+    "must be a share such as 0.2 or 20%",
+  )
+    .transform((text) =>
+      text.endsWith("%") ? Number(text.slice(0, -1)) / 100 : Number(text)
+    ).pipe(z.number().min(0).max(1)).default(0.2),
+  leaseTtlMs: wholeNumber(1000, 3_600_000).default(60_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -105,8 +126,10 @@ export function loadSettings(
 
   if (raw.headerAliases !== undefined) {
     const aliases = parseHeaderAliases(raw.headerAliases);
-    if (typeof aliases === "string") issues.push(aliases);
-    else raw.headerAliases = aliases;
+    if (typeof aliases === "string") {
+      issues.push(aliases);
+      delete raw.headerAliases;
+    } else raw.headerAliases = aliases;
   }
 
   const result = settingsSchema.safeParse(raw);
@@ -132,7 +155,8 @@ function parseHeaderAliases(value: unknown): Record<string, string[]> | string {
       return `${where}: not valid JSON`;
     }
   }
-  const pairs = Array.isArray(value) ? value : [String(value)];
+  // The flag repeats; the variable lists pairs separated by commas.
+  const pairs = Array.isArray(value) ? value : String(value).split(",");
   const aliases: Record<string, string[]> = {};
   for (const pair of pairs) {
     const at = String(pair).indexOf("=");

@@ -109,9 +109,13 @@ export async function openStateStore(
   let kv = given;
   if (kv === undefined) {
     if (path !== undefined && path !== ":memory:") {
-      await Deno.mkdir(dirname(path), { recursive: true });
+      // The store holds national ids: owner-only folder and file.
+      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     }
     kv = await Deno.openKv(path);
+    if (path !== undefined && path !== ":memory:") {
+      await Deno.chmod(path, 0o600);
+    }
   }
   try {
     await prepare(kv, keyer, migrations);

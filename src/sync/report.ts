@@ -8,7 +8,12 @@
 
 import type { Problem } from "../input/problem.ts";
 
-/** Member counters. `read` = invalid + duplicates + stored + notConsented + failed + prepared. */
+/**
+ * Member counters. Every row read lands in exactly one of them:
+ * `read = invalid + duplicates + stored + notConsented + failed + prepared +
+ * unchanged + notDue + notSent`. `ended` counts members absent from a full
+ * export, who are not rows of it.
+ */
 export interface MemberCounts {
   /** Data rows read from the export. */
   read: number;
@@ -16,7 +21,7 @@ export interface MemberCounts {
   invalid: number;
   /** Rows for a member and organization already seen in this export. */
   duplicates: number;
-  /** Rows kept with a warning (e.g. a restored leading zero). */
+  /** Rows kept with a warning (e.g. a restored leading zero); also counted elsewhere. */
   warnings: number;
   /** Members Helsenorge stored. */
   stored: number;
@@ -26,6 +31,14 @@ export interface MemberCounts {
   failed: number;
   /** Members put in bundles but not sent (dry run). */
   prepared: number;
+  /** Members skipped because Helsenorge already holds exactly this content. */
+  unchanged: number;
+  /** Not-consented members skipped because their next retry is not due yet. */
+  notDue: number;
+  /** Valid members not sent because the run stopped (see `stoppedBecause`). */
+  notSent: number;
+  /** Memberships ended because the member was absent from a full export. */
+  ended: number;
   /** Member calls made (batches), resends not counted. */
   batches: number;
 }
@@ -44,27 +57,36 @@ export interface OfferingsCounts {
 /**
  * How a run ended, as process exit codes (documented in the README):
  * 0 all done, 1 done but some rows were rejected, 2 bad usage or unusable
- * input (nothing sent), 3 could not finish (Helsenorge unavailable or refused
- * a whole call).
+ * input (nothing sent), 3 could not finish (the member file could not be
+ * read to its end, or Helsenorge refused a whole call or gave no answer),
+ * 4 another run holds the lease (nothing sent).
  */
 export const ExitCode = {
   ok: 0,
   rowsRejected: 1,
   usage: 2,
   incomplete: 3,
+  busy: 4,
 } as const;
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
 export interface SyncReport {
+  /** The run's id in the state store, when state is kept. */
+  runId?: string;
   startedAt: string;
   finishedAt: string;
   environment: string;
+  /** Where bundles went: the API base URL, or a dry-run folder. */
+  destination?: string;
   dryRun: boolean;
   /** Encoding and format the member export was read as. */
   input?: { format: string; encoding: string; delimiter?: string };
   offerings: OfferingsCounts;
   members: MemberCounts;
+  /** Every problem, in row order; at most `MAX_REPORT_PROBLEMS`. */
   problems: Problem[];
+  /** Problems left out of `problems` past the cap (still counted above). */
+  problemsOmitted: number;
   /** Why the run could not finish, when it could not. */
   stoppedBecause?: string;
   exitCode: ExitCode;
@@ -80,8 +102,43 @@ export function emptyMemberCounts(): MemberCounts {
     notConsented: 0,
     failed: 0,
     prepared: 0,
+    unchanged: 0,
+    notDue: 0,
+    notSent: 0,
+    ended: 0,
     batches: 0,
   };
+}
+
+/** The offerings counts of a run that sent none. */
+export function skippedOfferings(): OfferingsCounts {
+  return {
+    status: "skipped",
+    organizations: 0,
+    locations: 0,
+    healthcareServices: 0,
+  };
+}
+
+/**
+ * Problems kept in memory and in the report. A million-row export full of
+ * errors must not hold them all; the counters stay exact past the cap.
+ */
+export const MAX_REPORT_PROBLEMS = 10_000;
+
+/** A problem list that stops growing at `max` and counts what it left out. */
+export class ProblemList {
+  readonly items: Problem[] = [];
+  omitted = 0;
+
+  constructor(readonly max: number = MAX_REPORT_PROBLEMS) {}
+
+  push(...problems: Problem[]): void {
+    for (const problem of problems) {
+      if (this.items.length < this.max) this.items.push(problem);
+      else this.omitted++;
+    }
+  }
 }
 
 /** The exit code a finished report deserves. */

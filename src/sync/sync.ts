@@ -5,7 +5,9 @@
  *
  * Members are streamed: rows are validated as they are read, put in batches
  * and sent with a bounded number of calls in flight, so memory holds a few
- * batches, not the export.
+ * batches, not the export. With a state store, only new, changed and due
+ * members are sent (delta sync), and a full export ends the memberships of
+ * members absent from it.
  *
  * @example
  * ```ts
@@ -23,23 +25,28 @@
 import type { Bundle } from "fhir/r4";
 import { forEachBounded } from "../batches/bounded.ts";
 import { chunk } from "../batches/chunk.ts";
-import { membersBundle } from "../fhir/members_bundle.ts";
 import { offeringsBundle } from "../fhir/offerings_bundle.ts";
-import { readEntryOutcome } from "../fhir/outcome.ts";
 import type { HelsenorgeClient } from "../helsenorge/client.ts";
-import { maskNationalId } from "../identifiers/mask.ts";
-import { createDuplicateCheck } from "../input/duplicates.ts";
-import type { Member, MemberEntry } from "../input/member.ts";
+import type { MemberEntry } from "../input/member.ts";
 import type { Offerings } from "../input/offering.ts";
-import { InputError, type Problem } from "../input/problem.ts";
-import { validateMember } from "../input/validate_member.ts";
+import type { StateStore } from "../state/store.ts";
+import { endAbsentMembers } from "./end_memberships.ts";
+import { MemberSender } from "./member_sender.ts";
 import {
   emptyMemberCounts,
   exitCodeFor,
   type MemberCounts,
   type OfferingsCounts,
+  ProblemList,
+  skippedOfferings,
   type SyncReport,
 } from "./report.ts";
+import { inRunScope, type LeaseOptions } from "./run_scope.ts";
+import {
+  type MemberRules,
+  type ValidationOutcome,
+  validMembers,
+} from "./valid_members.ts";
 
 /**
  * Where bundles go. A real run posts them to Helsenorge; a dry run writes
@@ -72,12 +79,21 @@ export interface SyncOptions {
   offerings?: Offerings;
   /** Member rows; when given they are sent after the offerings. */
   members?: AsyncIterable<MemberEntry>;
-  rules: {
-    /** Accept synthetic Test Norge ids (false in production). */
-    allowSynthetic: boolean;
-    /** End date (`YYYY-MM-DD`) for rows without one; without it such rows are errors. */
-    defaultEnd?: string;
-  };
+  rules: MemberRules;
+  /** Keep member state: delta sync, outcomes, runs. None in a dry run. */
+  state?: StateStore;
+  /** The export is the whole member list: end the memberships of absent members. */
+  full?: boolean;
+  /** Send unchanged members too. */
+  force?: boolean;
+  /** Largest share of an organization's members a full run may end. @default 0.2 */
+  maxEndShare?: number;
+  /** Let a full run end more than `maxEndShare`. */
+  allowMassEnd?: boolean;
+  /** Hold this lease for the run (with `state`), so runs never overlap. */
+  lease?: LeaseOptions;
+  /** What started the run: "cli", "cron", "webhook". */
+  trigger?: string;
   /** Members per call. @default 200 */
   batchSize?: number;
   /** Member calls in flight at once. @default 2 */
@@ -86,6 +102,8 @@ export interface SyncOptions {
   failedEntryRounds?: number;
   /** Environment name, for the report. @default "mock" */
   environment?: string;
+  /** Where bundles go, for the report. */
+  destination?: string;
   dryRun?: boolean;
   input?: SyncReport["input"];
   onProgress?: (progress: SyncProgress) => void;
@@ -94,24 +112,46 @@ export interface SyncOptions {
 }
 
 /** Run the job and return its report. Never throws for row or wire problems. */
-export async function runSync(options: SyncOptions): Promise<SyncReport> {
+export function runSync(options: SyncOptions): Promise<SyncReport> {
+  const now = options.now ?? (() => new Date());
+  return inRunScope(
+    {
+      state: options.state,
+      lease: options.lease,
+      trigger: options.trigger,
+      now,
+    },
+    (run) => syncInScope(options, run?.id, now),
+  );
+}
+
+async function syncInScope(
+  options: SyncOptions,
+  runId: string | undefined,
+  now: () => Date,
+): Promise<SyncReport> {
   const {
     target,
     offerings,
     members,
     rules,
+    state,
+    full = false,
+    force = false,
+    maxEndShare,
+    allowMassEnd,
     batchSize = 200,
     concurrency = 2,
     failedEntryRounds = 2,
     environment = "mock",
+    destination,
     dryRun = false,
     input,
     onProgress = () => {},
-    now = () => new Date(),
   } = options;
 
   const startedAt = now().toISOString();
-  const problems: Problem[] = [];
+  const problems = new ProblemList();
   const counts = emptyMemberCounts();
   let stoppedBecause: string | undefined;
 
@@ -123,22 +163,62 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       `offerings were not accepted, so no members were sent: ${offeringsCounts.error}`;
   }
 
-  if (members && stoppedBecause === undefined) {
-    const sender = new MemberSender(target, counts, problems, onProgress);
-    const valid = validRows(members, rules, counts, problems);
-    try {
-      await forEachBounded(
-        chunk(valid, batchSize),
-        concurrency,
-        (batch) => sender.send(batch),
-      );
-      await sender.resendFailed(batchSize, failedEntryRounds);
-    } catch (error) {
-      stoppedBecause = error instanceof InputError
-        ? `reading the member file stopped${
-          error.line ? ` at line ${error.line}` : ""
-        }: ${error.message} (rows before it were sent)`
-        : `member calls stopped: ${describe(error)}`;
+  if (members) {
+    const sender = new MemberSender({
+      target: (bundle) => target.members(bundle),
+      counts,
+      problems,
+      state,
+      runId,
+      markSeen: full,
+      force,
+      now,
+      onBatch: () => onProgress({ members: counts }),
+    });
+    if (stoppedBecause !== undefined) sender.stop(stoppedBecause);
+
+    const validation: ValidationOutcome = { organizations: new Set() };
+    await forEachBounded(
+      chunk(
+        validMembers(members, rules, counts, problems, validation),
+        batchSize,
+      ),
+      concurrency,
+      (batch) => sender.send(batch),
+    );
+    await sender.resendFailed(batchSize, failedEntryRounds);
+
+    const readError = validation.readError;
+    if (readError) {
+      stoppedBecause ??= `the member file could not be read to its end${
+        readError.line ? ` (line ${readError.line})` : ""
+      }: ${readError.message}. The ${counts.read} rows before it were handled as reported`;
+    }
+    if (sender.stopReason !== undefined) {
+      stoppedBecause ??= `member calls stopped: ${sender.stopReason}`;
+    }
+
+    if (full && stoppedBecause === undefined && state && runId && !dryRun) {
+      const result = await endAbsentMembers({
+        state,
+        runId,
+        target: (bundle) => target.members(bundle),
+        organizations: validation.organizations,
+        today: now().toISOString().slice(0, 10),
+        maxEndShare,
+        allowMassEnd,
+        batchSize,
+        now,
+      });
+      if (result.ok) {
+        counts.ended = result.ended;
+        if (result.failed > 0) {
+          stoppedBecause =
+            `${result.failed} memberships could not be ended (no answer); the next full run tries again`;
+        }
+      } else {
+        stoppedBecause = result.refused;
+      }
     }
   }
 
@@ -146,11 +226,13 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     startedAt,
     finishedAt: now().toISOString(),
     environment,
+    destination,
     dryRun,
     input,
     offerings: offeringsCounts,
     members: counts,
-    problems: problems.sort((a, b) => a.row - b.row),
+    problems: problems.items.sort((a, b) => a.row - b.row),
+    problemsOmitted: problems.omitted,
     stoppedBecause,
   };
   return { ...report, exitCode: exitCodeFor(report) };
@@ -174,150 +256,10 @@ async function sendOfferings(
     const response = await target.offerings(bundle);
     return { ...counts, status: response ? "sent" : "prepared" };
   } catch (error) {
-    return { ...counts, status: "failed", error: describe(error) };
+    return {
+      ...counts,
+      status: "failed",
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
-}
-
-function skippedOfferings(): OfferingsCounts {
-  return {
-    status: "skipped",
-    organizations: 0,
-    locations: 0,
-    healthcareServices: 0,
-  };
-}
-
-/**
- * Validate rows as they stream past; yield the valid members. Problems and
- * counters are recorded on the way. A member seen twice for the same
- * organization is sent once.
- */
-async function* validRows(
-  entries: AsyncIterable<MemberEntry>,
-  rules: SyncOptions["rules"],
-  counts: MemberCounts,
-  problems: Problem[],
-): AsyncGenerator<Member> {
-  const duplicate = createDuplicateCheck();
-
-  for await (const entry of entries) {
-    counts.read++;
-    if (entry.problem) {
-      counts.invalid++;
-      problems.push(entry.problem);
-      continue;
-    }
-
-    const result = validateMember(entry.record, rules);
-    if (!result.ok) {
-      counts.invalid++;
-      problems.push(...result.problems);
-      continue;
-    }
-
-    const { member, warnings } = result;
-    const seen = duplicate(member, entry.record.nationalId?.column ?? "");
-    if (seen) {
-      counts.duplicates++;
-      problems.push(seen);
-      continue;
-    }
-
-    if (warnings.length > 0) {
-      counts.warnings++;
-      problems.push(...warnings);
-    }
-    yield member;
-  }
-}
-
-/** Sends member batches and books each entry's outcome. */
-class MemberSender {
-  #failed: Member[] = [];
-
-  constructor(
-    private readonly target: BundleTarget,
-    private readonly counts: MemberCounts,
-    private readonly problems: Problem[],
-    private readonly onProgress: (progress: SyncProgress) => void,
-  ) {}
-
-  async send(batch: Member[]): Promise<void> {
-    const { bundle, entryMembers } = membersBundle(batch);
-    this.counts.batches++;
-    let response: Bundle | undefined;
-    try {
-      response = await this.target.members(bundle);
-    } catch (error) {
-      this.#bookFailed(batch, describe(error));
-      throw error;
-    }
-
-    if (response === undefined) {
-      this.counts.prepared += batch.length;
-    } else {
-      const entries = response.entry ?? [];
-      entryMembers.forEach((carried, index) => {
-        const outcome = readEntryOutcome(entries[index]);
-        for (const member of carried) this.#book(member, outcome);
-      });
-    }
-    this.onProgress({ members: this.counts });
-  }
-
-  /** Resend members whose entries failed, in up to `rounds` more rounds. */
-  async resendFailed(batchSize: number, rounds: number): Promise<void> {
-    for (let round = 1; round <= rounds && this.#failed.length > 0; round++) {
-      const pending = this.#failed;
-      this.#failed = [];
-      for (let i = 0; i < pending.length; i += batchSize) {
-        await this.send(pending.slice(i, i + batchSize));
-      }
-    }
-    this.#bookFailed(this.#failed, "no stored answer after every resend");
-    this.#failed = [];
-  }
-
-  #book(member: Member, outcome: ReturnType<typeof readEntryOutcome>): void {
-    switch (outcome.kind) {
-      case "stored":
-        this.counts.stored++;
-        return;
-      case "not-consented":
-        this.counts.notConsented++;
-        return;
-      case "invalid":
-        this.counts.invalid++;
-        this.problems.push({
-          row: member.row,
-          column: "",
-          value: maskNationalId(member.nationalId),
-          reason: `Helsenorge refused the member: ${outcome.reason}`,
-          code: "rejected-by-helsenorge",
-          severity: "error",
-        });
-        return;
-      case "failed":
-        this.#failed.push(member);
-        return;
-    }
-  }
-
-  #bookFailed(members: Member[], reason: string): void {
-    for (const member of members) {
-      this.counts.failed++;
-      this.problems.push({
-        row: member.row,
-        column: "",
-        value: maskNationalId(member.nationalId),
-        reason: `not sent: ${reason}`,
-        code: "send-failed",
-        severity: "error",
-      });
-    }
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

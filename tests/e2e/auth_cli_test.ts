@@ -6,51 +6,18 @@
  * national ids.
  */
 
+import { cli, ROOT, type Run } from "./_cli.ts";
 import assert from "node:assert/strict";
 import { createMockAuth } from "../../mock-helsenorge/auth.ts";
 import { startMock } from "../../mock-helsenorge/server.ts";
 import type { SyncReport } from "../../src/sync/report.ts";
 import { assertNoSecrets } from "../contract/_auth_harness.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const MEMBERS = `${ROOT}fixtures/medlemmer-eksport.csv`;
 const OFFERINGS = `${ROOT}fixtures/helsetilbud.json`;
 const SAMPLE_IDS = [
   ...Deno.readTextFileSync(MEMBERS).matchAll(/\d{10,11}/g),
 ].map((m) => m[0].padStart(11, "0"));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Run> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      `${ROOT}src/cli/main.ts`,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-    clearEnv: true,
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
-}
 
 function scan(texts: string[], where: string): void {
   assertNoSecrets(texts, where);

@@ -3,6 +3,7 @@
  * started here on 127.0.0.1, on the shared sample export.
  */
 
+import { cli, ROOT, type Run } from "./_cli.ts";
 import assert from "node:assert/strict";
 import type { Patient } from "fhir/r4";
 import { startMock } from "../../mock-helsenorge/server.ts";
@@ -10,7 +11,6 @@ import { D_NUMMER_SYSTEM } from "../../src/identifiers/systems.ts";
 import type { SyncReport } from "../../src/sync/report.ts";
 import { validateR4 } from "../fhir/r4_validator.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const MEMBERS = `${ROOT}fixtures/medlemmer-eksport.csv`;
 const OFFERINGS = `${ROOT}fixtures/helsetilbud.json`;
 
@@ -19,38 +19,8 @@ const SAMPLE_IDS = [
   ...Deno.readTextFileSync(MEMBERS).matchAll(/\d{10,11}/g),
 ].map((m) => m[0].padStart(11, "0"));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function sync(args: string[]): Promise<Run> {
   return cli(["sync", ...args]);
-}
-
-async function cli(args: string[]): Promise<Run> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      `${ROOT}src/cli/main.ts`,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  });
-  const { code, stdout, stderr } = await command.output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
 }
 
 function assertNoFullIds(text: string, where: string) {

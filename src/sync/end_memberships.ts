@@ -1,0 +1,160 @@
+/**
+ * Ending memberships of members absent from a full export (`--full`).
+ *
+ * A member who was sent before and is missing from tonight's complete list
+ * has left: Helsenorge gets the membership again with its period ending
+ * today (or earlier, if it already ended), and the member is marked `ended`.
+ * Members Helsenorge never held (not consented, invalid) are only marked.
+ *
+ * A safety brake refuses the whole step when any organization would lose
+ * more than `maxEndShare` of its members in one run: a truncated export must
+ * not wipe a membership list.
+ *
+ * @module
+ */
+
+import { membersBundle } from "../fhir/members_bundle.ts";
+import { readEntryOutcome } from "../fhir/outcome.ts";
+import type { Member } from "../input/member.ts";
+import { D_NUMMER_SYSTEM } from "../identifiers/systems.ts";
+import type { StoredMember } from "../state/member_state.ts";
+import type { StateStore } from "../state/store.ts";
+import type { MembersTarget } from "./member_sender.ts";
+
+export interface EndMembershipsOptions {
+  state: StateStore;
+  runId: string;
+  target: MembersTarget;
+  /** Organizations the export covered: only their members can end. */
+  organizations: Iterable<string>;
+  /** `YYYY-MM-DD`: the end date for memberships still running. */
+  today: string;
+  /** Largest share of an organization's members one run may end. @default 0.2 */
+  maxEndShare?: number;
+  allowMassEnd?: boolean;
+  batchSize?: number;
+  now: () => Date;
+}
+
+export type EndMembershipsResult =
+  | { ok: true; ended: number; failed: number }
+  | { ok: false; refused: string };
+
+/** End absent members' memberships; see the module docs. */
+export async function endAbsentMembers(
+  options: EndMembershipsOptions,
+): Promise<EndMembershipsResult> {
+  const {
+    state,
+    runId,
+    organizations,
+    maxEndShare = 0.2,
+    allowMassEnd = false,
+    batchSize = 200,
+  } = options;
+
+  const summary = await state.statusSummary();
+  const orgs = [...organizations];
+  if (!allowMassEnd) {
+    for (const org of orgs) {
+      const byStatus = summary.organizations[org];
+      if (!byStatus) continue;
+      const tracked = byStatus.stored + byStatus.pending +
+        byStatus["not-consented"] + byStatus.invalid;
+      let absent = 0;
+      for await (const _ of state.membersNotSeenInRun(org, runId)) absent++;
+      if (tracked > 0 && absent / tracked > maxEndShare) {
+        return {
+          ok: false,
+          refused:
+            `refused to end ${absent} of ${tracked} memberships of organization ${org} (${
+              Math.round(absent / tracked * 100)
+            } %) in one run; the limit is ${
+              Math.round(maxEndShare * 100)
+            } %. Check that the export is complete, or pass --allow-mass-end`,
+        };
+      }
+    }
+  }
+
+  let ended = 0;
+  let failed = 0;
+  for (const org of orgs) {
+    let batch: StoredMember[] = [];
+    const flush = async () => {
+      const result = await endBatch(options, batch);
+      ended += result.ended;
+      failed += result.failed;
+      batch = [];
+    };
+    for await (const member of state.membersNotSeenInRun(org, runId)) {
+      batch.push(member);
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0) await flush();
+  }
+  return { ok: true, ended, failed };
+}
+
+async function endBatch(
+  options: EndMembershipsOptions,
+  members: StoredMember[],
+): Promise<{ ended: number; failed: number }> {
+  const { state, runId, target, today, now } = options;
+  // Today, unless it ended earlier; never before it started (a membership
+  // that had not begun ends on its first day).
+  const endOf = ({ state: s }: StoredMember) => {
+    const end = s.end < today ? s.end : today;
+    return end < s.start ? s.start : end;
+  };
+
+  // Helsenorge holds (or may hold) only stored and pending members.
+  const held = members.filter((m) =>
+    m.state.status === "stored" || m.state.status === "pending"
+  );
+  const ends = members.filter((m) => !held.includes(m)).map((member) => ({
+    member,
+    end: endOf(member),
+  }));
+
+  let failed = 0;
+  if (held.length > 0) {
+    const { bundle, entryMembers } = membersBundle(
+      held.map((m) => storedToMember(m, endOf(m))),
+    );
+    const response = await target(bundle).catch(() => undefined);
+    if (response === undefined) {
+      failed += held.length;
+    } else {
+      const entries = response.entry ?? [];
+      const byId = new Map(held.map((m) => [m.state.nationalId, m]));
+      entryMembers.forEach((carried, index) => {
+        const outcome = readEntryOutcome(entries[index]);
+        for (const member of carried) {
+          const stored = byId.get(member.nationalId)!;
+          if (outcome.kind === "failed") failed++;
+          else ends.push({ member: stored, end: member.end });
+        }
+      });
+    }
+  }
+  await state.markEnded(ends, { runId, now: now() });
+  return { ended: ends.length, failed };
+}
+
+/** A stored member as a member to send again (retries, ends). */
+export function storedToMember(
+  stored: StoredMember,
+  end: string = stored.state.end,
+): Member {
+  const s = stored.state;
+  return {
+    row: s.row ?? 0,
+    nationalId: s.nationalId,
+    idKind: s.idSystem === D_NUMMER_SYSTEM ? "dnr" : "fnr",
+    idSystem: s.idSystem,
+    organizationNumber: s.organizationNumber,
+    start: s.start,
+    end,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Sending member batches and booking each member's outcome, in the report's
+ * counters and, when state is kept, in the state store.
+ *
+ * With state, a batch is first planned against what Helsenorge already holds
+ * (delta sync): unchanged members are skipped, and the rest are marked
+ * `pending` before the call leaves. Only an answer moves a member to
+ * `stored`, so a run killed half way leaves `pending` members that the next
+ * run sends again, and never a member marked stored that Helsenorge lacks.
+ *
+ * @module
+ */
+
+import type { Bundle } from "fhir/r4";
+import { membersBundle } from "../fhir/members_bundle.ts";
+import { type EntryOutcome, readEntryOutcome } from "../fhir/outcome.ts";
+import { maskNationalId } from "../identifiers/mask.ts";
+import type { Member } from "../input/member.ts";
+import { contentHash } from "../state/content_hash.ts";
+import type { Outcome, StoredMember } from "../state/member_state.ts";
+import type { OutcomeResult } from "../state/outcomes.ts";
+import type { StateStore } from "../state/store.ts";
+import type { MemberCounts, ProblemList } from "./report.ts";
+
+/** Where member bundles go; `undefined` back means not sent (dry run). */
+export type MembersTarget = (bundle: Bundle) => Promise<Bundle | undefined>;
+
+export interface MemberSenderOptions {
+  target: MembersTarget;
+  counts: MemberCounts;
+  problems: ProblemList;
+  /** Keep state (delta sync, pending marks, outcomes). */
+  state?: StateStore;
+  /** The run's id; with `markSeen`, members are marked seen by it. */
+  runId?: string;
+  /** Mark members seen by the run, for ending absent members (`--full`). */
+  markSeen?: boolean;
+  /** Send even unchanged members. */
+  force?: boolean;
+  now: () => Date;
+  onBatch?: () => void;
+}
+
+/** Sends member batches; one instance per run. */
+export class MemberSender {
+  readonly #options: MemberSenderOptions;
+  #failed: Member[] = [];
+  #stopReason: string | undefined;
+
+  constructor(options: MemberSenderOptions) {
+    this.#options = options;
+  }
+
+  /** Stop sending: later batches are only counted as not sent. */
+  stop(reason: string): void {
+    this.#stopReason ??= reason;
+  }
+
+  /** Why sending stopped (a whole call failed), if it did. */
+  get stopReason(): string | undefined {
+    return this.#stopReason;
+  }
+
+  /**
+   * Plan, send and book one batch. After a whole call failed, later batches
+   * are only counted as not sent, so the rest of the export is still read
+   * and validated.
+   */
+  async send(batch: Member[]): Promise<void> {
+    const { counts, state, runId, markSeen, force, now } = this.#options;
+    if (this.#stopReason !== undefined) {
+      counts.notSent += batch.length;
+      return;
+    }
+
+    let members = batch;
+    let known: StoredMember[] | undefined;
+    if (state) {
+      const planned = await state.planBatch(batch, {
+        runId: markSeen ? runId : undefined,
+        force,
+        now: now(),
+      });
+      const toSend = planned.filter((p) => {
+        if (p.decision === "skip-unchanged") counts.unchanged++;
+        else if (p.decision === "skip-not-due") counts.notDue++;
+        return p.decision === "send";
+      });
+      if (toSend.length > 0) {
+        known = await state.markPending(toSend, { runId, now: now() });
+      }
+      members = toSend.map((p) => p.member);
+    }
+
+    if (members.length > 0) await this.#post(members, known);
+    this.#options.onBatch?.();
+  }
+
+  /**
+   * Send members again whose entries failed (5xx in the batch-response), in
+   * up to `rounds` more rounds; what still fails is booked as failed.
+   */
+  async resendFailed(batchSize: number, rounds: number): Promise<void> {
+    for (let round = 1; round <= rounds && this.#failed.length > 0; round++) {
+      if (this.#stopReason !== undefined) break;
+      const pending = this.#failed;
+      this.#failed = [];
+      for (let i = 0; i < pending.length; i += batchSize) {
+        const members = pending.slice(i, i + batchSize);
+        if (this.#stopReason !== undefined) {
+          this.#failed.push(...members);
+          continue;
+        }
+        await this.#post(members);
+      }
+    }
+    this.#bookFailed(this.#failed, "no stored answer after every resend");
+    this.#failed = [];
+  }
+
+  async #post(members: Member[], known?: StoredMember[]): Promise<void> {
+    const { target, counts, state, runId, now } = this.#options;
+    const { bundle, entryMembers } = membersBundle(members);
+    counts.batches++;
+
+    let response: Bundle | undefined;
+    try {
+      response = await target(bundle);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#stopReason ??= reason;
+      this.#bookFailed(members, "the call failed, see why the run stopped");
+      await state?.recordOutcomes(
+        members.map((member) => result(member, "failed", reason)),
+        { runId, now: now(), known },
+      );
+      return;
+    }
+
+    if (response === undefined) {
+      counts.prepared += members.length;
+      return;
+    }
+
+    const results: OutcomeResult[] = [];
+    const entries = response.entry ?? [];
+    entryMembers.forEach((carried, index) => {
+      const outcome = readEntryOutcome(entries[index]);
+      for (const member of carried) {
+        this.#book(member, outcome);
+        results.push(result(member, toOutcome(outcome), reasonOf(outcome)));
+      }
+    });
+    // `known` is in batch order, as `results` is when no member was merged.
+    const inOrder = results.length === members.length &&
+      results.every((r, i) => r.member === members[i]);
+    await state?.recordOutcomes(results, {
+      runId,
+      now: now(),
+      known: inOrder ? known : undefined,
+    });
+  }
+
+  #book(member: Member, outcome: EntryOutcome): void {
+    const { counts, problems } = this.#options;
+    switch (outcome.kind) {
+      case "stored":
+        counts.stored++;
+        return;
+      case "not-consented":
+        counts.notConsented++;
+        return;
+      case "invalid":
+        counts.invalid++;
+        problems.push({
+          row: member.row,
+          column: "",
+          value: maskNationalId(member.nationalId),
+          reason: `Helsenorge refused the member: ${outcome.reason}`,
+          code: "rejected-by-helsenorge",
+          severity: "error",
+        });
+        return;
+      case "failed":
+        this.#failed.push(member);
+        return;
+    }
+  }
+
+  #bookFailed(members: Member[], reason: string): void {
+    const { counts, problems } = this.#options;
+    for (const member of members) {
+      counts.failed++;
+      problems.push({
+        row: member.row,
+        column: "",
+        value: maskNationalId(member.nationalId),
+        reason: `not sent: ${reason}`,
+        code: "send-failed",
+        severity: "error",
+      });
+    }
+  }
+}
+
+function result(
+  member: Member,
+  outcome: Outcome,
+  reason?: string,
+): OutcomeResult {
+  return { member, hash: contentHash(member), outcome, reason };
+}
+
+function toOutcome(outcome: EntryOutcome): Outcome {
+  return outcome.kind;
+}
+
+function reasonOf(outcome: EntryOutcome): string | undefined {
+  return outcome.kind === "stored" ? undefined : outcome.reason;
+}

@@ -1,0 +1,108 @@
+/**
+ * What every run shares, whoever starts it (CLI, cron, webhook): the lease
+ * that keeps runs from overlapping, and the run record in the state store.
+ *
+ * @module
+ */
+
+import type { Run } from "../state/runs.ts";
+import type { StateStore } from "../state/store.ts";
+import {
+  emptyMemberCounts,
+  ExitCode,
+  exitCodeFor,
+  skippedOfferings,
+  type SyncReport,
+} from "./report.ts";
+
+/** How a run holds the lease. */
+export interface LeaseOptions {
+  /** Who holds it, shown to a run that is refused: "cli:host:pid", "cron". */
+  holder: string;
+  /** Lease name: runs with the same name never overlap. @default "sync" */
+  name?: string;
+  /**
+   * How long the lease lasts without renewal; a crashed run's lease expires
+   * after this. Renewed every third of it while the run is alive.
+   * @default 60000
+   */
+  ttlMs?: number;
+}
+
+export interface RunScopeOptions {
+  state?: StateStore;
+  lease?: LeaseOptions;
+  /** What started the run, kept in its record. */
+  trigger?: string;
+  now: () => Date;
+}
+
+/**
+ * Run `work` holding the lease (when state and a lease are given) and
+ * recording the run. A refused lease gives a report with exit code
+ * {@linkcode ExitCode.busy} and nothing done.
+ */
+export async function inRunScope(
+  options: RunScopeOptions,
+  work: (run: Run | undefined) => Promise<SyncReport>,
+): Promise<SyncReport> {
+  const { state, lease, trigger, now } = options;
+  if (!state) return await work(undefined);
+
+  let renewal: ReturnType<typeof setInterval> | undefined;
+  let leaseLost = false;
+  if (lease) {
+    const { holder, name = "sync", ttlMs = 60_000 } = lease;
+    const acquired = await state.acquireLease(name, holder, ttlMs, now());
+    if (!acquired.ok) {
+      return busyReport(
+        now().toISOString(),
+        `another run (${acquired.heldBy}) is in progress; its lease lasts until ${acquired.until}. Try again later`,
+      );
+    }
+    renewal = setInterval(() => {
+      state.renewLease(name, holder, ttlMs, now()).then((renewed) => {
+        if (!renewed.ok) leaseLost = true;
+      }).catch(() => leaseLost = true);
+    }, Math.max(1000, ttlMs / 3));
+  }
+
+  const run = await state.startRun(trigger);
+  try {
+    const report = await work(run);
+    if (leaseLost) {
+      report.stoppedBecause ??=
+        "the run lost its lease (it could not renew it in time); another run may have overlapped";
+      report.exitCode = exitCodeFor(report);
+    }
+    await state.finishRun(run, {
+      counts: { ...report.members },
+      problems: report.problems,
+      stoppedBecause: report.stoppedBecause,
+      exitCode: report.exitCode,
+    });
+    return { ...report, runId: run.id };
+  } finally {
+    clearInterval(renewal);
+    if (lease) {
+      await state.releaseLease(lease.name ?? "sync", lease.holder).catch(
+        () => {},
+      );
+    }
+  }
+}
+
+function busyReport(at: string, why: string): SyncReport {
+  return {
+    startedAt: at,
+    finishedAt: at,
+    environment: "",
+    dryRun: false,
+    offerings: skippedOfferings(),
+    members: emptyMemberCounts(),
+    problems: [],
+    problemsOmitted: 0,
+    stoppedBecause: why,
+    exitCode: ExitCode.busy,
+  };
+}
