@@ -16,8 +16,8 @@
  * ```
  */
 export function terminalSafe(text: string): string {
-  // deno-lint-ignore no-control-regex -- matching control characters is the point
   return text.replace(
+    // deno-lint-ignore no-control-regex -- matching control characters is the point
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
     (c) => `\\u{${c.charCodeAt(0).toString(16)}}`,
   );
