@@ -115,8 +115,10 @@ export interface HelsenorgeClientOptions {
  * - `ERR_HELSENORGE_REJECTED`: a 4xx that resending cannot fix (bad bundle,
  *   auth refused); `status` and `outcome` hold the answer.
  * - `ERR_HELSENORGE_UNAVAILABLE`: no usable answer after every attempt
- *   (timeouts, network errors, 429, 5xx).
- * - `ERR_HELSENORGE_BAD_RESPONSE`: a 2xx whose body is not the expected Bundle.
+ *   (timeouts, network errors, 408, 429, 5xx), or a `Retry-After` longer
+ *   than the policy allows (`retryAfterMs` holds it).
+ * - `ERR_HELSENORGE_BAD_RESPONSE`: every attempt got a 2xx whose body is not
+ *   the expected Bundle, so whether it was stored is unknown.
  */
 export class HelsenorgeError extends MedlemsbroError {
   override name = "HelsenorgeError";
@@ -124,6 +126,8 @@ export class HelsenorgeError extends MedlemsbroError {
   readonly status?: number;
   readonly outcome?: OperationOutcome;
   readonly attempts: number;
+  /** The wait Helsenorge asked for, when it was too long to wait. */
+  readonly retryAfterMs?: number;
 
   constructor(
     code: string,
@@ -133,6 +137,7 @@ export class HelsenorgeError extends MedlemsbroError {
       status?: number;
       outcome?: OperationOutcome;
       attempts: number;
+      retryAfterMs?: number;
       cause?: unknown;
     },
   ) {
@@ -141,12 +146,20 @@ export class HelsenorgeError extends MedlemsbroError {
     this.status = fields.status;
     this.outcome = fields.outcome;
     this.attempts = fields.attempts;
+    this.retryAfterMs = fields.retryAfterMs;
   }
 }
 
 type AttemptResult =
   | { kind: "done"; bundle: Bundle }
-  | { kind: "retry"; reason: string; waitMs?: number }
+  | {
+    kind: "retry";
+    reason: string;
+    waitMs?: number;
+    status?: number;
+    /** A 2xx that could not be read: the server may have stored it. */
+    unreadable?: boolean;
+  }
   | { kind: "reauth" }
   | { kind: "fatal"; error: HelsenorgeError };
 
@@ -223,6 +236,7 @@ export class HelsenorgeClient {
     const body = JSON.stringify(bundle);
     const entries = bundle.entry?.length ?? 0;
     let lastReason = "";
+    let unreadable = 0;
     const reauthorized = new Set<string>();
 
     for (let attempt = 1; attempt <= this.#retry.maxAttempts; attempt++) {
@@ -230,14 +244,12 @@ export class HelsenorgeClient {
       const result = await this.#attempt(
         step,
         body,
-        entries,
+        { expected, entries },
         attempt,
         reauthorized,
         signal,
       );
-      if (result.kind === "done") {
-        return checkResponse(result.bundle, expected, entries, step, attempt);
-      }
+      if (result.kind === "done") return result.bundle;
       if (result.kind === "fatal") throw result.error;
       if (result.kind === "reauth") {
         // Same attempt again with fresh auth headers: not a resend.
@@ -246,6 +258,27 @@ export class HelsenorgeClient {
       }
 
       lastReason = result.reason;
+      if (result.unreadable) unreadable++;
+      if (
+        result.waitMs !== undefined && result.waitMs > this.#retry.maxDelayMs
+      ) {
+        // Resending before the asked time would only be refused again, and
+        // waiting that long would stall the run: give up now and say why.
+        throw new HelsenorgeError(
+          "ERR_HELSENORGE_UNAVAILABLE",
+          `Helsenorge asked to wait ${
+            formatWait(result.waitMs)
+          } before resending, longer than the ${
+            formatWait(this.#retry.maxDelayMs)
+          } limit (${step} call, ${result.reason})`,
+          {
+            step,
+            status: result.status,
+            attempts: attempt,
+            retryAfterMs: result.waitMs,
+          },
+        );
+      }
       if (attempt === this.#retry.maxAttempts) break;
       const delayMs = Math.min(
         this.#retry.maxDelayMs,
@@ -264,6 +297,16 @@ export class HelsenorgeClient {
       await this.#sleep(delayMs, signal);
     }
 
+    if (unreadable === this.#retry.maxAttempts) {
+      // A 2xx came every time, so the server may well have stored the
+      // bundle; resending is safe (conditional updates), so the caller books
+      // the members as failed and sends them again.
+      throw new HelsenorgeError(
+        "ERR_HELSENORGE_BAD_RESPONSE",
+        `Helsenorge's answer could not be read; the ${step} may or may not be stored; they will be sent again (${step} call, ${this.#retry.maxAttempts} attempts; last: ${lastReason})`,
+        { step, status: 200, attempts: this.#retry.maxAttempts },
+      );
+    }
     throw new HelsenorgeError(
       "ERR_HELSENORGE_UNAVAILABLE",
       `Helsenorge gave no usable answer to the ${step} call after ${this.#retry.maxAttempts} attempts; last: ${lastReason}`,
@@ -274,11 +317,12 @@ export class HelsenorgeClient {
   async #attempt(
     step: Step,
     body: string,
-    entries: number,
+    expect: { expected: Bundle["type"]; entries: number },
     attempt: number,
     reauthorized: Set<string>,
     signal?: AbortSignal,
   ): Promise<AttemptResult> {
+    const { entries } = expect;
     let auth: Record<string, string>;
     try {
       auth = await this.#authorize.headers({
@@ -342,10 +386,12 @@ export class HelsenorgeClient {
       }
     }
 
-    if (status === 429 || status >= 500) {
+    // 408: the server gave up waiting for us; like a timeout, resend.
+    if (status === 408 || status === 429 || status >= 500) {
       return {
         kind: "retry",
         reason: `HTTP ${status}`,
+        status,
         waitMs: parseRetryAfter(
           response.headers.get("retry-after"),
           this.#now(),
@@ -355,61 +401,88 @@ export class HelsenorgeClient {
 
     const parsed = parseJson(text);
     if (status >= 200 && status < 300) {
-      if (!isBundle(parsed)) {
+      // A 2xx we cannot read may still have been stored; resending is safe
+      // (every entry is a conditional update), so it is resent like a 5xx.
+      const problem = readProblem(parsed, text, expect);
+      if (problem !== undefined) {
         return {
-          kind: "fatal",
-          error: new HelsenorgeError(
-            "ERR_HELSENORGE_BAD_RESPONSE",
-            `Helsenorge answered the ${step} call with HTTP ${status} but no FHIR Bundle`,
-            { step, status, attempts: attempt },
-          ),
+          kind: "retry",
+          reason: `HTTP ${status} ${problem}`,
+          status,
+          unreadable: true,
         };
       }
-      return { kind: "done", bundle: parsed };
+      return { kind: "done", bundle: parsed as Bundle };
     }
 
     const outcome = isOperationOutcome(parsed) ? parsed : undefined;
+    const summary = outcome ? summarizeOutcome(outcome) : "";
     return {
       kind: "fatal",
       error: new HelsenorgeError(
         "ERR_HELSENORGE_REJECTED",
         `Helsenorge refused the ${step} call with HTTP ${status}${
           describeChallenge(status, response.headers, reauthorized)
-        }${outcome ? `: ${summarizeOutcome(outcome)}` : ""}`,
+        }${summary ? `: ${summary}` : ""}`,
         { step, status, outcome, attempts: attempt },
       ),
     };
   }
 }
 
-function checkResponse(
-  bundle: Bundle,
-  expected: Bundle["type"],
-  entries: number,
-  step: Step,
-  attempt: number,
-): Bundle {
-  const got = bundle.entry?.length ?? 0;
-  if (bundle.type !== expected || got !== entries) {
-    throw new HelsenorgeError(
-      "ERR_HELSENORGE_BAD_RESPONSE",
-      `Helsenorge answered the ${step} call with a ${bundle.type} of ${got} entries; expected a ${expected} of ${entries}`,
-      { step, status: 200, attempts: attempt },
-    );
+/**
+ * Why a 2xx body is not the answer expected, or undefined when it is. Never
+ * quotes the body: it may hold national ids.
+ */
+function readProblem(
+  parsed: unknown,
+  text: string,
+  { expected, entries }: { expected: Bundle["type"]; entries: number },
+): string | undefined {
+  if (parsed === undefined) {
+    return text.trim() === "" ? "with an empty body" : "with a body not JSON";
   }
-  return bundle;
+  if (!isBundle(parsed)) return "with no FHIR Bundle";
+  const got = Array.isArray(parsed.entry) ? parsed.entry.length : 0;
+  if (parsed.type !== expected || got !== entries) {
+    const type = typeof parsed.type === "string"
+      ? parsed.type.replace(/[^\w-]/g, "").slice(0, 30)
+      : "Bundle without type";
+    return `with a ${type} of ${got} entries; expected a ${expected} of ${entries}`;
+  }
+  return undefined;
 }
 
-/** One line from an OperationOutcome's issues, for error messages. */
+/** `30 s`, `4 min 10 s`, `27 h 46 min`: a wait, for messages. */
+function formatWait(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return seconds % 60 ? `${minutes} min ${seconds % 60} s` : `${minutes} min`;
+  }
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+}
+
+/**
+ * One line from an OperationOutcome's issues, for error messages: each
+ * issue's elements and text, joined by "; ". Empty when there is nothing to
+ * say, so a caller adds its own ": " only before real text.
+ */
 export function summarizeOutcome(outcome: OperationOutcome): string {
-  const issues = outcome.issue ?? [];
-  const shown = issues.slice(0, 5).map((issue) => {
-    const where = issue.expression?.join(", ");
-    const what = issue.diagnostics ?? issue.details?.text ?? issue.code;
-    return where ? `${where}: ${what}` : what;
+  const issues = Array.isArray(outcome.issue) ? outcome.issue : [];
+  const shown = issues.slice(0, 5).flatMap((issue) => {
+    const where = (issue.expression ?? []).filter(Boolean).join(", ");
+    const what = [issue.diagnostics, issue.details?.text, issue.code]
+      .map((text) => typeof text === "string" ? text.trim() : "")
+      .find((text) => text !== "");
+    if (where && what) return [`${where}: ${what}`];
+    const either = where || what;
+    return either ? [either] : [];
   });
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : "";
-  return maskIdsInText(shown.join("; ") + more);
+  return maskIdsInText((shown.join("; ") + more).trim());
 }
 
 function parseJson(text: string): unknown {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import type { Bundle } from "fhir/r4";
+import type { Bundle, OperationOutcomeIssue } from "fhir/r4";
 import {
   type ClientEvent,
   HelsenorgeClient,
   HelsenorgeError,
+  summarizeOutcome,
 } from "./client.ts";
 import { backoffDelay, parseRetryAfter } from "./retry.ts";
 
@@ -136,10 +137,154 @@ Deno.test("sendMembers() gives up after maxAttempts with ERR_HELSENORGE_UNAVAILA
   assert.match(error.message, /last: HTTP 503/);
 });
 
-Deno.test("sendMembers() refuses a response with the wrong number of entries", async () => {
-  const { instance } = client([fhir({ ...batchResponse, entry: [] })]);
+Deno.test("sendMembers() resends a 2xx whose body is not the expected batch-response", async () => {
+  const unreadable: [string, Reply][] = [
+    ["not JSON", new Response("{garbage", { status: 200 })],
+    [
+      "HTML",
+      new Response("<html><body>Service Unavailable</body></html>", {
+        status: 200,
+        headers: { "content-type": "text/html" },
+      }),
+    ],
+    ["an empty body", new Response(null, { status: 204 })],
+    ["no Bundle", fhir({ resourceType: "OperationOutcome", issue: [] })],
+    ["the wrong type", fhir({ ...batchResponse, type: "searchset" })],
+    ["the wrong entry count", fhir({ ...batchResponse, entry: [] })],
+  ];
+  for (const [what, reply] of unreadable) {
+    const { instance, calls, events } = client([reply, fhir(batchResponse)]);
+    const response = await instance.sendMembers(batch);
+    assert.deepEqual(response, batchResponse, what);
+    assert.equal(calls.length, 2, what);
+    const retry = events.find((e) => e.type === "retry");
+    assert.ok(retry?.type === "retry", what);
+    assert.match(retry.reason, /^HTTP 20[04] with /, what);
+  }
+});
+
+Deno.test("sendMembers() says the outcome is unknown when no attempt's answer could be read", async () => {
+  const body = "<html>Patient 23907640450 stored</html>";
+  const { instance, calls } = client(
+    [
+      new Response(body, { status: 200 }),
+      fhir({ ...batchResponse, entry: [] }),
+      fhir({ ...batchResponse, type: "transaction-response" }),
+    ],
+    { retry: { maxAttempts: 3 } },
+  );
   const error = await instance.sendMembers(batch).catch((e) => e);
+  assert.ok(error instanceof HelsenorgeError);
   assert.equal(error.code, "ERR_HELSENORGE_BAD_RESPONSE");
+  assert.equal(error.attempts, 3);
+  assert.equal(calls.length, 3);
+  assert.match(
+    error.message,
+    /^Helsenorge's answer could not be read; the members may or may not be stored; they will be sent again \(members call, 3 attempts; last: HTTP 200 with a transaction-response of 1 entries; expected a batch-response of 1\)$/,
+  );
+  assert.doesNotMatch(error.message, /23907640450|html/);
+});
+
+Deno.test("sendMembers() reports a mix of unreadable answers and 5xx as unavailable", async () => {
+  const { instance } = client(
+    [new Response("nope", { status: 200 }), fhir({}, 502)],
+    { retry: { maxAttempts: 2 } },
+  );
+  const error = await instance.sendMembers(batch).catch((e) => e);
+  assert.equal(error.code, "ERR_HELSENORGE_UNAVAILABLE");
+  assert.match(error.message, /last: HTTP 502$/);
+});
+
+Deno.test("sendMembers() resends after 408 Request Timeout like a 5xx", async () => {
+  const { instance, calls, events } = client([
+    fhir({}, 408),
+    fhir(batchResponse),
+  ]);
+  await instance.sendMembers(batch);
+  assert.equal(calls.length, 2);
+  const retry = events.find((e) => e.type === "retry");
+  assert.ok(retry?.type === "retry");
+  assert.equal(retry.reason, "HTTP 408");
+});
+
+Deno.test("sendMembers() gives up at once when Retry-After asks for longer than maxDelayMs", async () => {
+  for (const [status, retryAfter] of [[429, "100000"], [503, "31"]] as const) {
+    const { instance, calls, sleeps } = client([
+      fhir({}, status, { "retry-after": retryAfter }),
+      fhir(batchResponse),
+    ]);
+    const error = await instance.sendMembers(batch).catch((e) => e);
+    assert.ok(error instanceof HelsenorgeError);
+    assert.equal(error.code, "ERR_HELSENORGE_UNAVAILABLE");
+    assert.equal(error.status, status);
+    assert.equal(error.attempts, 1);
+    assert.equal(error.retryAfterMs, Number(retryAfter) * 1000);
+    assert.equal(calls.length, 1, "no early resend");
+    assert.deepEqual(sleeps, [], "no wait");
+  }
+
+  const { instance } = client([fhir({}, 429, { "retry-after": "100000" })]);
+  const error = await instance.sendMembers(batch).catch((e) => e);
+  assert.equal(
+    error.message,
+    "Helsenorge asked to wait 27 h 46 min before resending, longer than the 30 s limit (members call, HTTP 429)",
+  );
+});
+
+Deno.test("sendMembers() honours a Retry-After date within maxDelayMs", async () => {
+  const now = Date.parse("2026-12-04T12:00:00Z");
+  const { instance, sleeps } = client([
+    fhir({}, 503, { "retry-after": "Fri, 04 Dec 2026 12:00:20 GMT" }),
+    fhir(batchResponse),
+  ], { now: () => now });
+  await instance.sendMembers(batch);
+  assert.deepEqual(sleeps, [20_000]);
+});
+
+Deno.test("a whole-call refusal whose OperationOutcome says nothing ends without a dangling colon", async () => {
+  const outcomes = [
+    { resourceType: "OperationOutcome", issue: [] },
+    { resourceType: "OperationOutcome" },
+    {
+      resourceType: "OperationOutcome",
+      issue: [{ severity: "error", diagnostics: " " }],
+    },
+  ];
+  for (const outcome of outcomes) {
+    const { instance } = client([fhir(outcome, 400)]);
+    const error = await instance.sendMembers(batch).catch((e) => e);
+    assert.equal(
+      error.message,
+      "Helsenorge refused the members call with HTTP 400",
+      JSON.stringify(outcome),
+    );
+  }
+});
+
+Deno.test("summarizeOutcome() leaves no trailing colon for issues without text or place", () => {
+  const issue = (fields: Partial<OperationOutcomeIssue>) =>
+    ({
+      severity: "error",
+      code: "invalid",
+      ...fields,
+    }) as OperationOutcomeIssue;
+  const summary = (issues: OperationOutcomeIssue[] | undefined) =>
+    summarizeOutcome({ resourceType: "OperationOutcome", issue: issues! });
+
+  assert.equal(summary([]), "");
+  assert.equal(summary(undefined), "");
+  assert.equal(
+    summary([issue({ expression: ["Bundle.type"], code: undefined })]),
+    "Bundle.type",
+  );
+  assert.equal(summary([issue({ diagnostics: "" })]), "invalid");
+  assert.equal(
+    summary([
+      issue({ expression: ["Bundle.entry[0]"], diagnostics: "bad id" }),
+      issue({ details: { text: "too large" } }),
+    ]),
+    "Bundle.entry[0]: bad id; too large",
+  );
 });
 
 Deno.test("sendOfferings() uses its own timeout", async () => {
