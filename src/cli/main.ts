@@ -6,6 +6,7 @@
 
 import { demoCommand } from "./demo_command.ts";
 import { keysCommand } from "./keys_command.ts";
+import { statusCommand } from "./status_command.ts";
 import { syncCommand } from "./sync_command.ts";
 import { ExitCode } from "../sync/report.ts";
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   sync: syncCommand,
   demo: demoCommand,
   keys: keysCommand,
+  status: statusCommand,
 };
 
 const USAGE = `Usage: deno task sync [options]      (see --help)

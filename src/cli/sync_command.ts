@@ -13,7 +13,7 @@ import {
   type Settings,
   SettingsError,
 } from "../config/settings.ts";
-import { type ClientEvent, HelsenorgeClient } from "../helsenorge/client.ts";
+import type { ClientEvent } from "../helsenorge/client.ts";
 import { InputError } from "../input/problem.ts";
 import { readOfferings } from "../input/offerings.ts";
 import { readMembers } from "../input/read_members.ts";
@@ -22,17 +22,15 @@ import { dryRunTarget } from "../sync/dry_run.ts";
 import { ExitCode, type SyncReport } from "../sync/report.ts";
 import { retryDueMembers } from "../sync/retry_due.ts";
 import { type BundleTarget, clientTarget, runSync } from "../sync/sync.ts";
-import { startMock } from "../../mock-helsenorge/server.ts";
-import { createMockAuth, type MockAuth } from "../../mock-helsenorge/auth.ts";
 import {
   AUTH_FLAG_OPTIONS,
-  createAuthorizerFor,
-  describeAuth,
   prepareAuth,
   type PreparedAuth,
 } from "../auth/setup.ts";
+import { connect, type Connection } from "../helsenorge/connect.ts";
 import { progressPrinter } from "./progress.ts";
 import { formatSummary } from "./summary.ts";
+import { defaultStatePath } from "./state_path.ts";
 import { terminalSafe } from "./terminal.ts";
 
 export const SYNC_HELP = `Send health offerings and a member list to Helsenorge.
@@ -193,7 +191,7 @@ export async function syncCommand(args: string[]): Promise<number> {
   }
 
   const environment = ENVIRONMENTS[settings.env];
-  let mock: Awaited<ReturnType<typeof startMock>> | undefined;
+  let connection: Connection | undefined;
   let state: StateStore | undefined;
   try {
     if (files.report) await claimReportPath(files.report, files);
@@ -216,31 +214,14 @@ export async function syncCommand(args: string[]): Promise<number> {
         : "dry run";
       target = files.out ? await dryRunTarget(files.out) : discardTarget();
     } else {
-      let baseUrl = settings.baseUrl ?? environment.baseUrl;
-      let mockAuth: MockAuth | undefined;
-      if (baseUrl === undefined) {
-        if (auth.settings.auth !== "none") {
-          mockAuth = await createMockAuth({ requireDpop: auth.settings.dpop });
-        }
-        mock = await startMock({ port: 0, auth: mockAuth, log: () => {} });
-        baseUrl = mock.baseUrl;
-      }
-      destination = `${baseUrl}, ${describeAuth(auth, mock !== undefined)}`;
-      state = await openState(settings, { inProcessMock: mock !== undefined });
-      const client = new HelsenorgeClient({
-        baseUrl,
-        timeouts: {
-          offerings: settings.timeoutOfferingsMs,
-          members: settings.timeoutMembersMs,
-        },
-        retry: { maxAttempts: settings.maxAttempts },
-        authorize: await createAuthorizerFor(auth, {
-          baseUrl,
-          helseIdAuthority: mock?.url ?? environment.helseIdAuthority,
-          mockAuth,
-        }),
+      connection = await connect(settings, auth, {
         onEvent: quiet ? undefined : (event) => err(describeEvent(event)),
       });
+      destination = connection.description;
+      state = await openState(settings, {
+        inProcessMock: connection.mock !== undefined,
+      });
+      const client = connection.client;
       target = clientTarget(client);
     }
 
@@ -331,7 +312,7 @@ export async function syncCommand(args: string[]): Promise<number> {
     throw error;
   } finally {
     state?.close();
-    await mock?.close();
+    await connection?.close();
   }
 }
 
@@ -400,7 +381,7 @@ async function openState(
   { inProcessMock }: { inProcessMock: boolean },
 ): Promise<StateStore | undefined> {
   const path = settings.statePath ??
-    (inProcessMock ? ":memory:" : `.medlemsbro/${settings.env}.sqlite`);
+    (inProcessMock ? ":memory:" : defaultStatePath(settings.env));
   if (path === "none") return undefined;
   const secret = Deno.env.get("MEDLEMSBRO_ID_KEY_SECRET");
   return await openStateStore({

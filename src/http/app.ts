@@ -6,10 +6,13 @@
  */
 
 import { Hono } from "hono";
+import type { ServiceContext } from "../service/context.ts";
 
 export interface AppOptions {
   /** Version string shown by /healthz. @default "dev" */
   version?: string;
+  /** The running service's state, connection and logger (none in some tests). */
+  context?: ServiceContext;
 }
 
 /** Build the service's app. No I/O happens until a request comes. */

@@ -29,6 +29,7 @@ import { offeringsBundle } from "../fhir/offerings_bundle.ts";
 import type { HelsenorgeClient } from "../helsenorge/client.ts";
 import type { MemberEntry } from "../input/member.ts";
 import type { Offerings } from "../input/offering.ts";
+import { saveOfferings } from "../state/offerings.ts";
 import type { StateStore } from "../state/store.ts";
 import { endAbsentMembers } from "./end_memberships.ts";
 import { MemberSender } from "./member_sender.ts";
@@ -158,6 +159,9 @@ async function syncInScope(
   const offeringsCounts = offerings
     ? await sendOfferings(target, offerings)
     : skippedOfferings();
+  if (offerings && offeringsCounts.status === "sent" && state) {
+    await saveOfferings(state.kv, offerings, now());
+  }
   if (offeringsCounts.status === "failed") {
     stoppedBecause =
       `offerings were not accepted, so no members were sent: ${offeringsCounts.error}`;

@@ -1,0 +1,131 @@
+/**
+ * Scheduled jobs (Deno.cron): retry members whose retry is due, and resend
+ * the offerings so Helsenorge's copy never drifts. The same code runs under
+ * `deno task serve` and on Deno Deploy.
+ *
+ * @module
+ */
+
+import { ENVIRONMENTS } from "../config/environments.ts";
+import { readOfferings } from "../input/offerings.ts";
+import { loadOfferings } from "../state/offerings.ts";
+import type { SyncReport } from "../sync/report.ts";
+import { retryDueMembers } from "../sync/retry_due.ts";
+import { runSync } from "../sync/sync.ts";
+import type { ServiceContext } from "./context.ts";
+
+/** Cron schedules (UTC), from `MEDLEMSBRO_CRON_RETRY` and `MEDLEMSBRO_CRON_OFFERINGS`. */
+export interface Schedules {
+  /** @default "15 * * * *" (every hour, a quarter past) */
+  retryDue: string;
+  /** @default "30 2 * * *" (daily at 02:30 UTC) */
+  offerings: string;
+}
+
+export function schedulesFrom(
+  env: Record<string, string | undefined>,
+): Schedules {
+  return {
+    retryDue: env.MEDLEMSBRO_CRON_RETRY || "15 * * * *",
+    offerings: env.MEDLEMSBRO_CRON_OFFERINGS || "30 2 * * *",
+  };
+}
+
+/** Send every member whose retry is due. */
+export async function retryDueJob(
+  context: ServiceContext,
+): Promise<SyncReport> {
+  const { state, target, settings, log, holder } = context;
+  const report = await retryDueMembers({
+    state,
+    target: (bundle) => target.members(bundle),
+    batchSize: settings.batchSize,
+    concurrency: settings.concurrency,
+    lease: leaseFor(context, holder),
+    trigger: "cron",
+    environment: settings.env,
+  });
+  log.info("job retry-due finished", summaryOf(report));
+  return report;
+}
+
+/**
+ * Send the offerings again: those Helsenorge last accepted, else the file
+ * named by `MEDLEMSBRO_OFFERINGS_FILE`. Without either it does nothing.
+ */
+export async function resendOfferingsJob(
+  context: ServiceContext,
+  env: Record<string, string | undefined> = {},
+): Promise<SyncReport | undefined> {
+  const { state, target, settings, log, holder } = context;
+  const offerings = (await loadOfferings(state.kv))?.offerings ??
+    (env.MEDLEMSBRO_OFFERINGS_FILE
+      ? await readOfferings(env.MEDLEMSBRO_OFFERINGS_FILE)
+      : undefined);
+  if (!offerings) {
+    log.info("job resend-offerings skipped: no offerings known yet");
+    return undefined;
+  }
+  const report = await runSync({
+    target,
+    offerings,
+    rules: { allowSynthetic: ENVIRONMENTS[settings.env].allowSynthetic },
+    state,
+    lease: leaseFor(context, holder),
+    trigger: "cron",
+    environment: settings.env,
+  });
+  log.info("job resend-offerings finished", summaryOf(report));
+  return report;
+}
+
+/**
+ * Register both jobs. `cron` is injectable for tests; by default it is
+ * `Deno.cron`, which Deploy picks up from the module's top level.
+ */
+export function registerJobs(
+  context: Promise<ServiceContext>,
+  schedules: Schedules,
+  env: Record<string, string | undefined>,
+  cron: typeof Deno.cron = Deno.cron,
+): void {
+  const guarded =
+    (name: string, job: (c: ServiceContext) => Promise<unknown>) =>
+    async () => {
+      const ctx = await context;
+      try {
+        await job(ctx);
+      } catch (error) {
+        ctx.log.error(`job ${name} failed`, {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    };
+  cron(
+    "retry due members",
+    schedules.retryDue,
+    guarded("retry-due", retryDueJob),
+  );
+  cron(
+    "resend offerings",
+    schedules.offerings,
+    guarded("resend-offerings", (ctx) => resendOfferingsJob(ctx, env)),
+  );
+}
+
+function leaseFor(context: ServiceContext, holder: string) {
+  return {
+    holder,
+    name: `sync:${context.settings.env}`,
+    ttlMs: context.settings.leaseTtlMs,
+  };
+}
+
+function summaryOf(report: SyncReport): Record<string, unknown> {
+  return {
+    exitCode: report.exitCode,
+    members: report.members,
+    offerings: report.offerings.status,
+    stoppedBecause: report.stoppedBecause,
+  };
+}
