@@ -50,7 +50,16 @@ export async function acquireLease(
     ) {
       return { ok: false, heldBy: held.holder, until: held.expiresAt };
     }
-    const result = await write(kv, name, holder, ttlMs, now, current);
+    // Two runs opening one SQLite file at once: the loser of simultaneous
+    // commits is told "database is locked" instead of waiting. That is a
+    // lost race, like a failed check: let the winner's commit land, then
+    // read again and see who won.
+    const result = await write(kv, name, holder, ttlMs, now, current)
+      .catch(async (error) => {
+        if (!String(error?.message).includes("database is locked")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 25 * (round + 1)));
+        return undefined;
+      });
     if (result) return result;
   }
   const held = (await kv.get<Lease>(leaseKey(name))).value;

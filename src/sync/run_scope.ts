@@ -64,7 +64,7 @@ export async function inRunScope(
       state.renewLease(name, holder, ttlMs, now()).then((renewed) => {
         if (!renewed.ok) leaseLost = true;
       }).catch(() => leaseLost = true);
-    }, Math.max(1000, ttlMs / 3));
+    }, ttlMs / 3);
   }
 
   const run = await state.startRun(trigger);
