@@ -18,7 +18,7 @@ async function context(lines: string[]) {
   );
 }
 
-Deno.test("registerJobs() registers both jobs with the configured schedules", async () => {
+Deno.test("registerJobs() registers both jobs with the configured schedules", () => {
   const registered: [string, string][] = [];
   const fakeCron = ((name: string, schedule: string) => {
     registered.push([name, schedule]);

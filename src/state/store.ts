@@ -52,6 +52,7 @@ import {
 } from "./runs.ts";
 import { startRun } from "./runs.ts";
 import { markSeen, membersNotSeenInRun } from "./seen.ts";
+import { clearJournal, interruptedEntries, journalBatch } from "./journal.ts";
 import { recount, type StatusSummary, statusSummary } from "./status.ts";
 
 /** Where the CLI keeps state unless told otherwise (relative to the cwd). */
@@ -174,6 +175,8 @@ export class StateStore {
   readonly #keyer: IdKeyer;
   readonly #schedule: RetrySchedule;
   readonly #now: () => Date;
+  /** Leases this store holds now: while it holds one, it is the only writer. */
+  readonly #leases = new Set<string>();
 
   constructor(
     kv: Deno.Kv,
@@ -286,8 +289,40 @@ export class StateStore {
             runId,
           ),
       })),
+      { exclusive: this.#leases.size > 0 },
     );
     return written as StoredMember[];
+  }
+
+  /**
+   * Journal a batch before it is sent (see journal.ts); clear the returned
+   * keys with {@linkcode clearJournal} once its outcomes are recorded.
+   */
+  journalBatch(
+    runId: string,
+    members: readonly MemberRef[],
+  ): Promise<Deno.KvKey[]> {
+    return journalBatch(this.#kv, runId, members);
+  }
+
+  /** Clear journal entries whose outcomes are recorded. */
+  clearJournal(keys: readonly Deno.KvKey[]): Promise<void> {
+    return clearJournal(this.#kv, keys);
+  }
+
+  /**
+   * Mark the members of batches left in the journal by a run that died
+   * `pending`, with the content that was in flight, and clear the entries.
+   * Call only while holding the lease. Returns how many members it marked.
+   */
+  async recoverInterrupted(now: Date = this.#now()): Promise<number> {
+    let marked = 0;
+    for await (const { key, members } of interruptedEntries(this.#kv)) {
+      await this.markPending(members.map((member) => ({ member })), { now });
+      await this.#kv.delete(key);
+      marked += members.length;
+    }
+    return marked;
   }
 
   /**
@@ -297,8 +332,12 @@ export class StateStore {
    */
   async recordOutcomes(
     results: readonly OutcomeResult[],
-    options: { runId?: string; now?: Date; known?: readonly StoredMember[] } =
-      {},
+    options: {
+      runId?: string;
+      now?: Date;
+      /** Each member's record as last read (`null`: known absent), to spare a read. */
+      known?: readonly (StoredMember | null | undefined)[];
+    } = {},
   ): Promise<void> {
     const { runId, now = this.#now(), known } = options;
     const idKeys = await this.idKeys(results.map((r) => r.member.nationalId));
@@ -310,6 +349,7 @@ export class StateStore {
         known: known?.[i],
         update: (old) => outcomeState(old, result, now, this.#schedule, runId),
       })),
+      { exclusive: this.#leases.size > 0 },
     );
   }
 
@@ -360,6 +400,7 @@ export class StateStore {
             runId,
           ),
       })),
+      { exclusive: this.#leases.size > 0 },
     );
   }
 
@@ -380,13 +421,15 @@ export class StateStore {
     return lastRuns(this.#kv, n);
   }
 
-  acquireLease(
+  async acquireLease(
     name: string,
     holder: string,
     ttlMs: number,
     now = this.#now(),
   ): Promise<LeaseResult> {
-    return acquireLease(this.#kv, name, holder, ttlMs, now);
+    const result = await acquireLease(this.#kv, name, holder, ttlMs, now);
+    if (result.ok) this.#leases.add(name);
+    return result;
   }
 
   renewLease(
@@ -399,6 +442,7 @@ export class StateStore {
   }
 
   releaseLease(name: string, holder: string): Promise<boolean> {
+    this.#leases.delete(name);
     return releaseLease(this.#kv, name, holder);
   }
 

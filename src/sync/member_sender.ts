@@ -3,10 +3,11 @@
  * counters and, when state is kept, in the state store.
  *
  * With state, a batch is first planned against what Helsenorge already holds
- * (delta sync): unchanged members are skipped, and the rest are marked
- * `pending` before the call leaves. Only an answer moves a member to
- * `stored`, so a run killed half way leaves `pending` members that the next
- * run sends again, and never a member marked stored that Helsenorge lacks.
+ * (delta sync): unchanged members are skipped, and the rest are journaled
+ * as in flight before the call leaves (src/state/journal.ts). Only an answer
+ * moves a member to `stored`, so a run killed half way leaves journaled
+ * members that the next run marks pending and sends again, and never a
+ * member marked stored that Helsenorge lacks.
  *
  * @module
  */
@@ -74,7 +75,8 @@ export class MemberSender {
     }
 
     let members = batch;
-    let known: StoredMember[] | undefined;
+    let known: (StoredMember | null)[] | undefined;
+    let journal: Deno.KvKey[] | undefined;
     if (state) {
       const planned = await state.planBatch(batch, {
         runId: markSeen ? runId : undefined,
@@ -86,13 +88,15 @@ export class MemberSender {
         else if (p.decision === "skip-not-due") counts.notDue++;
         return p.decision === "send";
       });
-      if (toSend.length > 0) {
-        known = await state.markPending(toSend, { runId, now: now() });
-      }
       members = toSend.map((p) => p.member);
+      known = toSend.map((p) => p.existing ?? null);
+      if (members.length > 0) {
+        journal = await state.journalBatch(runId ?? "unrecorded", members);
+      }
     }
 
     if (members.length > 0) await this.#post(members, known);
+    if (journal) await state!.clearJournal(journal);
     this.#options.onBatch?.();
   }
 
@@ -118,7 +122,10 @@ export class MemberSender {
     this.#failed = [];
   }
 
-  async #post(members: Member[], known?: StoredMember[]): Promise<void> {
+  async #post(
+    members: Member[],
+    known?: (StoredMember | null)[],
+  ): Promise<void> {
     const { target, counts, state, runId, now } = this.#options;
     const { bundle, entryMembers } = membersBundle(members);
     counts.batches++;

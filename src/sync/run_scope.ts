@@ -67,6 +67,9 @@ export async function inRunScope(
     }, ttlMs / 3);
   }
 
+  // Holding the lease, no other run is in flight: journal entries left
+  // now belong to a run that died between sending and recording.
+  if (lease) await state.recoverInterrupted(now());
   const run = await state.startRun(trigger);
   try {
     const report = await work(run);

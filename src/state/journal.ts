@@ -1,0 +1,71 @@
+/**
+ * The in-flight journal: crash safety for member calls at two KV writes per
+ * batch instead of one per member.
+ *
+ * Before a batch is sent, the members it carries (with the content being
+ * sent) are written under `["inflight", runId, batchId]`; once their
+ * outcomes are recorded the entry is deleted. An entry still there when the
+ * next run takes the lease belongs to a run that died between sending and
+ * recording: its members are marked `pending` with the content that was in
+ * flight, so they are sent again (by the next sync, or by the retry job
+ * through the due index), even if tonight's export reverted to content
+ * Helsenorge held before. No member is ever marked stored without an answer.
+ *
+ * @module
+ */
+
+import type { MemberRef } from "./member_state.ts";
+
+/** Members per journal entry: keeps a value well under KV's 64 KiB. */
+const PER_ENTRY = 200;
+
+const PREFIX = ["inflight"];
+
+type JournalMember = Pick<
+  MemberRef,
+  "nationalId" | "idSystem" | "organizationNumber" | "start" | "end" | "row"
+>;
+
+/** Journal the members about to be sent; returns the keys to clear. */
+export async function journalBatch(
+  kv: Deno.Kv,
+  runId: string,
+  members: readonly MemberRef[],
+): Promise<Deno.KvKey[]> {
+  const keys: Deno.KvKey[] = [];
+  const op = kv.atomic();
+  for (let i = 0; i < members.length; i += PER_ENTRY) {
+    const key = [...PREFIX, runId, crypto.randomUUID()];
+    const entry: JournalMember[] = members.slice(i, i + PER_ENTRY).map((m) => ({
+      nationalId: m.nationalId,
+      idSystem: m.idSystem,
+      organizationNumber: m.organizationNumber,
+      start: m.start,
+      end: m.end,
+      row: m.row,
+    }));
+    op.set(key, entry);
+    keys.push(key);
+  }
+  await op.commit();
+  return keys;
+}
+
+/** Clear journal entries once their outcomes are recorded. */
+export async function clearJournal(
+  kv: Deno.Kv,
+  keys: readonly Deno.KvKey[],
+): Promise<void> {
+  const op = kv.atomic();
+  for (const key of keys) op.delete(key);
+  await op.commit();
+}
+
+/** Journal entries left behind, oldest run first. */
+export async function* interruptedEntries(
+  kv: Deno.Kv,
+): AsyncGenerator<{ key: Deno.KvKey; members: MemberRef[] }> {
+  for await (const entry of kv.list<JournalMember[]>({ prefix: PREFIX })) {
+    yield { key: entry.key, members: entry.value };
+  }
+}
