@@ -41,19 +41,10 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
+import { SIGNING_ALGS } from "../src/auth/keys.ts";
 import { MockHttpError } from "./outcome.ts";
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-const ALGS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-];
 
 /** A client registered with the mock's token endpoints. */
 export interface MockClient {
@@ -201,7 +192,7 @@ export async function createMockAuth(
       if (!jwk || "d" in jwk) return "the proof must carry its public jwk";
       ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
         typ: "dpop+jwt",
-        algorithms: ALGS,
+        algorithms: [...SIGNING_ALGS],
         currentDate: new Date(now()),
         requiredClaims: ["jti", "iat", "htm", "htu"],
       }));
@@ -257,7 +248,7 @@ export async function createMockAuth(
           issuer: client.clientId,
           subject: client.clientId,
           audience,
-          algorithms: ALGS,
+          algorithms: [...SIGNING_ALGS],
           currentDate: new Date(now()),
           clockTolerance: clockSkewSeconds,
           requiredClaims: ["jti", "iat", "exp"],
