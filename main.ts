@@ -1,7 +1,9 @@
 /**
  * The deployable service: `deno task serve` locally, or the entry point on
- * Deno Deploy. Serves the Hono app and registers the scheduled jobs; all
- * settings come from `MEDLEMSBRO_*` environment variables.
+ * Deno Deploy. Serves the Hono app (webhooks, status, health, OpenAPI),
+ * consumes the KV queue that flushes accepted events, and registers the
+ * scheduled jobs; all settings come from `MEDLEMSBRO_*` environment
+ * variables (docs/configuration.md, docs/webhooks.md).
  *
  * @module
  */
@@ -9,14 +11,21 @@
 import { createApp } from "./src/http/app.ts";
 import { createServiceContext } from "./src/service/context.ts";
 import { registerJobs, schedulesFrom } from "./src/service/jobs.ts";
+import { webhookServiceFor } from "./src/service/webhooks.ts";
+import { loadWebhookSettings } from "./src/service/webhook_settings.ts";
 
 if (import.meta.main) {
   const env = Deno.env.toObject();
+  // Checked first: a bad secret list stops the start, naming the variable only.
+  const webhookSettings = loadWebhookSettings(env);
   const context = createServiceContext(env);
   // Registered at the module's top level, as Deno Deploy requires of crons.
   registerJobs(context, schedulesFrom(env), env);
 
   const ready = await context;
+  const webhooks = webhookServiceFor(ready, webhookSettings);
+  await webhooks.listen();
+
   const port = Number(env.PORT ?? 8000);
   const hostname = env.HOST ?? "127.0.0.1";
   Deno.serve(
@@ -25,6 +34,7 @@ if (import.meta.main) {
       hostname,
       onListen: () => ready.log.info("listening", { hostname, port }),
     },
-    createApp({ context: ready }).fetch,
+    createApp({ context: ready, webhooks, version: env.MEDLEMSBRO_VERSION })
+      .fetch,
   );
 }

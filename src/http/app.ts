@@ -1,24 +1,95 @@
 /**
- * The HTTP service's Hono app. For now it answers health checks; the webhook
- * routes build on this (see the webhook issue).
+ * The HTTP service's Hono app: webhooks for membership events, whole member
+ * lists and offerings, plus health, status and the OpenAPI document. Served
+ * by `deno task serve` (main.ts) and deployable to Deno Deploy as is.
+ *
+ * | route | auth | what |
+ * | --- | --- | --- |
+ * | `POST /webhooks/members` | yes | one event or an array (joined, changed, left) |
+ * | `POST /webhooks/members/full` | yes | the whole list, CSV or NDJSON, like `sync --full` |
+ * | `GET /webhooks/members/full/{id}` | yes | how an upload went |
+ * | `POST /webhooks/offerings` | yes | offerings JSON |
+ * | `GET /status` | yes | pending and dead events, members by status, runs |
+ * | `GET /healthz` | no | liveness |
+ * | `GET /openapi.json` | no | the OpenAPI document |
+ *
+ * Details and the signing scheme: docs/webhooks.md.
  *
  * @module
  */
 
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import { createLogger, type Logger } from "../log.ts";
 import type { ServiceContext } from "../service/context.ts";
+import type { WebhookService } from "../service/webhook_service.ts";
+import type { MemberRules } from "../sync/valid_members.ts";
+import { authenticate } from "./authenticate.ts";
+import type { AppEnv } from "./env.ts";
+import { registerOpenApi } from "./openapi.ts";
+import { problemDetails, ProblemError } from "./problem.ts";
+import { kvReplayGuard, type ReplayGuard } from "./replay_guard.ts";
+import { requestLog } from "./request_log.ts";
+import { registerMemberEvents } from "./routes/member_events.ts";
+import { registerMemberList } from "./routes/member_list.ts";
+import { registerOfferings } from "./routes/offerings.ts";
+import { registerHealth, registerStatus } from "./routes/status.ts";
 
 export interface AppOptions {
   /** Version string shown by /healthz. @default "dev" */
   version?: string;
   /** The running service's state, connection and logger (none in some tests). */
   context?: ServiceContext;
+  /** The webhook service; without it only /healthz and /openapi.json exist. */
+  webhooks?: WebhookService;
+  /** @default context.log, else a JSON logger on stderr */
+  log?: Logger;
+  /** @default () => new Date() */
+  now?: () => Date;
+  /** @default a KV guard on the service's store */
+  replayGuard?: ReplayGuard;
 }
 
 /** Build the service's app. No I/O happens until a request comes. */
-export function createApp(options: AppOptions = {}): Hono {
-  const { version = "dev" } = options;
-  const app = new Hono();
-  app.get("/healthz", (c) => c.json({ status: "ok", version }));
+export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
+  const {
+    version = "dev",
+    webhooks,
+    log = options.context?.log ?? createLogger(),
+    now = () => new Date(),
+  } = options;
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(requestId());
+  app.use(requestLog(log));
+  app.onError(problemDetails(log));
+  app.notFound((c) => {
+    throw new ProblemError(404, "not-found", "Not found", {
+      detail: `no route ${c.req.method} ${c.req.path}`,
+    });
+  });
+
+  registerHealth(app, version);
+  if (webhooks) {
+    const { settings, context } = webhooks;
+    const rules: MemberRules = context.rules;
+    const deps = {
+      service: webhooks,
+      rules,
+      now,
+      authenticate: authenticate({
+        secrets: settings.secrets,
+        tokens: settings.tokens,
+        maxSkewSeconds: settings.maxSkewSeconds,
+        replayGuard: options.replayGuard ??
+          kvReplayGuard(context.state.kv, settings),
+        now,
+      }),
+    };
+    registerMemberEvents(app, deps);
+    registerMemberList(app, deps);
+    registerOfferings(app, deps);
+    registerStatus(app, deps);
+  }
+  registerOpenApi(app, version);
   return app;
 }

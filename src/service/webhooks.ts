@@ -1,0 +1,54 @@
+/**
+ * The webhook service of the running process, built from its service
+ * context: same state store, Helsenorge connection and logger as the cron
+ * jobs, and the same lease name as the CLI (`sync:ENV`), so webhook
+ * flushes, cron jobs and CLI runs never overlap.
+ *
+ * @module
+ */
+
+import { ENVIRONMENTS } from "../config/environments.ts";
+import type { ServiceContext } from "./context.ts";
+import {
+  createWebhookService,
+  type WebhookService,
+} from "./webhook_service.ts";
+import {
+  describeWebhookSettings,
+  type WebhookSettings,
+} from "./webhook_settings.ts";
+
+export function webhookServiceFor(
+  context: ServiceContext,
+  settings: WebhookSettings,
+  options: { now?: () => Date } = {},
+): WebhookService {
+  const { now = () => new Date() } = options;
+  const { settings: sync, state, target, log, holder } = context;
+  if (settings.secrets.length === 0 && settings.tokens.length === 0) {
+    log.warn(
+      "no webhook secrets or tokens are set: every webhook call is refused (MEDLEMSBRO_WEBHOOK_SECRETS, MEDLEMSBRO_WEBHOOK_TOKENS)",
+    );
+  }
+  log.info("webhooks ready", describeWebhookSettings(settings));
+  return createWebhookService({
+    settings,
+    state,
+    target,
+    rules: {
+      allowSynthetic: ENVIRONMENTS[sync.env].allowSynthetic,
+      defaultEnd: sync.defaultEnd,
+    },
+    environment: sync.env,
+    log,
+    lease: {
+      holder: `${holder}:webhook`,
+      name: `sync:${sync.env}`,
+      ttlMs: sync.leaseTtlMs,
+    },
+    batchSize: sync.batchSize,
+    concurrency: sync.concurrency,
+    maxEndShare: sync.maxEndShare,
+    now,
+  });
+}

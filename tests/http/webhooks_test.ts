@@ -1,0 +1,381 @@
+/**
+ * The webhook routes through `app.request()`: authentication, limits,
+ * problem details, partial acceptance, dedupe, and flushing to the mock.
+ */
+
+import assert from "node:assert/strict";
+import { signRequest } from "../../src/http/hmac_signature.ts";
+import {
+  createWebhookHarness,
+  joined,
+  mockTotals,
+  nationalIds,
+  OLD_SECRET,
+  ORG,
+  postSigned,
+  SECRET,
+  signedJson,
+  TOKEN,
+  type WebhookHarness,
+} from "./_harness.ts";
+
+async function withHarness(
+  fn: (h: WebhookHarness) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const h = await createWebhookHarness({ env });
+  try {
+    await fn(h);
+  } finally {
+    h.close();
+  }
+}
+
+async function pendingCount(h: WebhookHarness): Promise<number> {
+  return (await h.service.status()).events.pending;
+}
+
+function noFullIds(text: string, ids: string[]) {
+  for (const id of ids) {
+    assert.ok(!text.includes(id), "a full national id leaked");
+  }
+}
+
+Deno.test("a bad signature gets 401 as problem details and stores nothing", async () => {
+  await withHarness(async (h) => {
+    const [id] = nationalIds(1);
+    const body = JSON.stringify(joined("e1", id));
+    const headers = await signedJson(
+      body,
+      h.clock.now(),
+      "wrong-secret-0123456789abcdef",
+    );
+    const response = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers,
+    });
+    assert.equal(response.status, 401);
+    assert.equal(
+      response.headers.get("content-type"),
+      "application/problem+json",
+    );
+    const problem = await response.json();
+    assert.equal(
+      problem.type,
+      "https://medlemsbro.invalid/problems/unauthorized",
+    );
+    assert.match(problem.detail, /does not match/);
+    assert.equal(await pendingCount(h), 0);
+
+    const unsigned = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(unsigned.status, 401);
+    assert.ok(unsigned.headers.get("www-authenticate"));
+    assert.equal(await pendingCount(h), 0);
+  });
+});
+
+Deno.test("a timestamp more than 5 minutes off gets 401; 4 minutes is fine", async () => {
+  await withHarness(async (h) => {
+    const [a, b, c] = nationalIds(3);
+    const stale = await postSigned(h, "/webhooks/members", joined("e1", a), {
+      at: new Date(+h.clock.now() - 301_000),
+    });
+    assert.equal(stale.status, 401);
+    assert.match((await stale.json()).detail, /too far/);
+    const future = await postSigned(h, "/webhooks/members", joined("e2", b), {
+      at: new Date(+h.clock.now() + 301_000),
+    });
+    assert.equal(future.status, 401);
+    const fine = await postSigned(h, "/webhooks/members", joined("e3", c), {
+      at: new Date(+h.clock.now() - 240_000),
+    });
+    assert.equal(fine.status, 202);
+    assert.equal(await pendingCount(h), 1);
+  });
+});
+
+Deno.test("a replayed request (same signature and timestamp) gets 409 and stores nothing more", async () => {
+  await withHarness(async (h) => {
+    const [id] = nationalIds(1);
+    const body = JSON.stringify([joined("e1", id)]);
+    const headers = await signedJson(body, h.clock.now());
+    const first = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers,
+    });
+    assert.equal(first.status, 202);
+    const again = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers,
+    });
+    assert.equal(again.status, 409);
+    assert.equal(
+      (await again.json()).type,
+      "https://medlemsbro.invalid/problems/replayed-request",
+    );
+    // Signed again (new timestamp): acknowledged by event id, not stored twice.
+    h.clock.advance(1000);
+    const resent = await postSigned(h, "/webhooks/members", [joined("e1", id)]);
+    assert.equal(resent.status, 202);
+    assert.deepEqual((await resent.json()).duplicates, ["e1"]);
+    assert.equal(await pendingCount(h), 1);
+  });
+});
+
+Deno.test("both the current and the previous secret are accepted while a secret is rotated", async () => {
+  await withHarness(async (h) => {
+    const [a, b, c] = nationalIds(3);
+    const current = await postSigned(h, "/webhooks/members", joined("e1", a));
+    assert.equal(current.status, 202);
+    const previous = await postSigned(h, "/webhooks/members", joined("e2", b), {
+      secret: OLD_SECRET,
+    });
+    assert.equal(previous.status, 202);
+
+    // A caller mid-rotation sends two signatures; one valid one is enough.
+    const body = JSON.stringify(joined("e3", c));
+    const at = h.clock.now();
+    const unknown = await signRequest(
+      "retired-secret-0123456789abcdef",
+      body,
+      at,
+    );
+    const good = await signRequest(SECRET, body, at);
+    const both = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-medlemsbro-timestamp": good["x-medlemsbro-timestamp"],
+        "x-medlemsbro-signature": `${unknown["x-medlemsbro-signature"]},${
+          good["x-medlemsbro-signature"]
+        }`,
+      },
+    });
+    assert.equal(both.status, 202);
+
+    const retired = await postSigned(h, "/webhooks/members", joined("e4", c), {
+      secret: "retired-secret-0123456789abcdef",
+    });
+    assert.equal(retired.status, 401);
+    assert.equal(await pendingCount(h), 3);
+  });
+});
+
+Deno.test("a bearer token is accepted; a wrong one gets 401", async () => {
+  await withHarness(async (h) => {
+    const [a] = nationalIds(1);
+    const body = JSON.stringify(joined("e1", a));
+    const ok = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${TOKEN}`,
+      },
+    });
+    assert.equal(ok.status, 202);
+    const wrong = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer nope-nope-nope-nope",
+      },
+    });
+    assert.equal(wrong.status, 401);
+    const text = await wrong.text();
+    assert.ok(!text.includes("nope-nope"), "the token is not echoed");
+  });
+});
+
+Deno.test("a body over the route's limit gets 413, before any signature check", async () => {
+  await withHarness(async (h) => {
+    const ids = nationalIds(40);
+    const events = ids.map((id, i) => joined(`e${i}`, id));
+    const response = await postSigned(h, "/webhooks/members", events);
+    assert.equal(response.status, 413);
+    assert.equal(
+      (await response.json()).type,
+      "https://medlemsbro.invalid/problems/body-too-large",
+    );
+    assert.equal(await pendingCount(h), 0);
+
+    // Without Content-Length (a stream), the limit holds too.
+    const body = JSON.stringify(events);
+    const stream = new Blob([body]).stream();
+    const chunked = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body: stream,
+      headers: await signedJson(body, h.clock.now()),
+    });
+    assert.equal(chunked.status, 413);
+  }, { MEDLEMSBRO_WEBHOOK_LIMIT_EVENTS: "2048" });
+});
+
+Deno.test("a wrong content type gets 415", async () => {
+  await withHarness(async (h) => {
+    const [a] = nationalIds(1);
+    const body = JSON.stringify(joined("e1", a));
+    const response = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers: {
+        ...(await signedJson(body, h.clock.now())),
+        "content-type": "text/plain",
+      },
+    });
+    assert.equal(response.status, 415);
+    assert.equal(
+      response.headers.get("content-type"),
+      "application/problem+json",
+    );
+    const full = await postSigned(h, "/webhooks/members/full", "x");
+    assert.equal(full.status, 415, "a list must be CSV or NDJSON");
+  });
+});
+
+Deno.test("malformed JSON gets 400 without echoing the body", async () => {
+  await withHarness(async (h) => {
+    const [a] = nationalIds(1);
+    const response = await postSigned(
+      h,
+      "/webhooks/members",
+      `{"id": "e1", "nationalId": "${a}"`,
+    );
+    assert.equal(response.status, 400);
+    const text = await response.text();
+    assert.match(text, /malformed-json/);
+    noFullIds(text, [a]);
+  });
+});
+
+Deno.test("a batch with good and bad events accepts the good ones and lists the bad by position, ids masked", async () => {
+  await withHarness(async (h) => {
+    const [a, b, c] = nationalIds(3);
+    const badId = a.slice(0, 10) + String((Number(a[10]) + 1) % 10);
+    const response = await postSigned(h, "/webhooks/members", [
+      joined("e1", a),
+      joined("e2", badId),
+      { id: "e3", type: "moved", nationalId: b, organizationNumber: ORG },
+      joined("e4", b, { end: "2025-01-01" }),
+      joined("e5", c),
+      "not an event",
+    ]);
+    assert.equal(response.status, 202);
+    const body = await response.json();
+    assert.deepEqual(body.accepted, ["e1", "e5"]);
+    const positions = body.refused.map((r: { position: number }) => r.position);
+    assert.deepEqual([...new Set(positions)], [2, 3, 4, 6]);
+    const text = JSON.stringify(body);
+    assert.match(text, /end-before-start|before it starts/);
+    noFullIds(text, [a, b, c, badId]);
+    assert.equal(await pendingCount(h), 2);
+
+    const allBad = await postSigned(h, "/webhooks/members", [
+      joined("e9", badId),
+    ]);
+    assert.equal(allBad.status, 422);
+    const problem = await allBad.json();
+    assert.equal(problem.errors[0].position, 1);
+    assert.equal(problem.errors[0].id, "e9");
+    noFullIds(JSON.stringify(problem), [badId]);
+  });
+});
+
+Deno.test("duplicate event ids are acknowledged and sent to Helsenorge once", async () => {
+  await withHarness(async (h) => {
+    const [a, b] = nationalIds(2);
+    const first = await postSigned(h, "/webhooks/members", [
+      joined("e1", a),
+      joined("e1", a),
+    ]);
+    assert.deepEqual(await first.json(), {
+      accepted: ["e1"],
+      duplicates: ["e1"],
+      refused: [],
+    });
+    await h.service.drain();
+    h.clock.advance(1000);
+    const again = await postSigned(h, "/webhooks/members", [
+      joined("e1", a),
+      joined("e2", b),
+    ]);
+    assert.deepEqual(await again.json(), {
+      accepted: ["e2"],
+      duplicates: ["e1"],
+      refused: [],
+    });
+    await h.service.drain();
+    assert.deepEqual(mockTotals(h.mock), { patients: 2, entries: 2, calls: 2 });
+  });
+});
+
+Deno.test("two events for one member in one flush: the later wins and one entry is sent", async () => {
+  await withHarness(async (h) => {
+    const [a] = nationalIds(1);
+    await postSigned(h, "/webhooks/members", [
+      joined("e1", a),
+      { ...joined("e2", a), type: "changed", end: "2027-06-30" },
+    ]);
+    const [result] = await h.service.drain();
+    assert.equal(result.superseded, 1);
+    assert.equal(result.done, 2);
+    assert.deepEqual(mockTotals(h.mock), { patients: 1, entries: 1, calls: 1 });
+    const patient = h.mock.store.find("Patient", a)!.resource;
+    assert.equal(patient.contact?.[0].period?.end, "2027-06-30");
+
+    // A later `left` without dates ends it today, keeping the start.
+    h.clock.advance(1000);
+    await postSigned(h, "/webhooks/members", {
+      id: "e3",
+      type: "left",
+      nationalId: a,
+      organizationNumber: ORG,
+    });
+    await h.service.drain();
+    const ended = h.mock.store.find("Patient", a)!.resource;
+    assert.deepEqual(ended.contact?.[0].period, {
+      start: "2026-01-01",
+      end: "2026-06-15",
+    });
+    assert.equal((await h.service.status()).events.pending, 0);
+  });
+});
+
+Deno.test("a flush waits for the size or age limit", async () => {
+  await withHarness(async (h) => {
+    const ids = nationalIds(5);
+    await postSigned(
+      h,
+      "/webhooks/members",
+      ids.slice(0, 2).map((id, i) => joined(`e${i}`, id)),
+    );
+    const { flushPending } = await import("../../src/service/flush.ts");
+    const early = await flushPending(h.service.context);
+    assert.equal(early.sent, 0);
+    assert.equal(early.nextAt?.toISOString(), "2026-06-15T08:00:01.000Z");
+    h.clock.advance(500);
+    await postSigned(
+      h,
+      "/webhooks/members",
+      ids.slice(2).map((id, i) => joined(`f${i}`, id)),
+    );
+    const bySize = await flushPending(h.service.context);
+    assert.equal(bySize.sent, 3, "three due events reach the size limit of 3");
+    h.clock.advance(1000);
+    const byAge = await flushPending(h.service.context);
+    assert.equal(byAge.sent, 2);
+    assert.equal(mockTotals(h.mock).entries, 5);
+  }, {
+    MEDLEMSBRO_WEBHOOK_FLUSH_SIZE: "3",
+    MEDLEMSBRO_WEBHOOK_FLUSH_AGE_MS: "1000",
+  });
+});
