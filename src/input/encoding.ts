@@ -180,10 +180,21 @@ function dropBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
 }
 
 /**
- * Pass bytes through unchanged while checking they are UTF-8. The check runs
- * line by line (a line feed never occurs inside a multibyte character), so a
- * bad byte is reported with its line number.
+ * Pass bytes through unchanged while checking they are UTF-8. Each chunk is
+ * checked whole (fast); only when one fails is it checked again line by line
+ * (a line feed never occurs inside a multibyte character) to name the line.
  */
+/** The bytes of a multibyte character cut off at the end of `bytes`, if any. */
+function incompleteTail(bytes: Uint8Array): Uint8Array {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.slice(bytes.length - back) : new Uint8Array(0);
+  }
+  return new Uint8Array(0);
+}
+
 function checkUtf8(source: string): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let line = 1;
@@ -191,24 +202,52 @@ function checkUtf8(source: string): TransformStream<Uint8Array, Uint8Array> {
   const fail = (cause: unknown) =>
     new InputError(
       "encoding",
-      `${source}: line ${line} is not valid UTF-8, though the start of the file was; save the file as UTF-8, or read it with encoding "windows-1252"`,
+      `${source}: line ${line} is not valid UTF-8, though the start of the file was; save the file as UTF-8, or give --encoding windows-1252`,
       { source, line, cause },
     );
 
+  const lineBreaks = (bytes: Uint8Array) => {
+    let count = 0;
+    for (
+      let i = bytes.indexOf(0x0a);
+      i !== -1;
+      i = bytes.indexOf(0x0a, i + 1)
+    ) {
+      count++;
+    }
+    return count;
+  };
+
+  /** Find the failing line: a fresh decoder, fed what came before, line by line. */
+  const locate = (chunk: Uint8Array, carried: Uint8Array) => {
+    const probe = new TextDecoder("utf-8", { fatal: true });
+    probe.decode(carried, { stream: true });
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      try {
+        probe.decode(chunk.subarray(start, end), { stream: true });
+      } catch (cause) {
+        return fail(cause);
+      }
+      if (newline !== -1) line++;
+      start = end;
+    }
+    return fail(new TypeError("invalid UTF-8"));
+  };
+
+  // A character cut at the end of the previous chunk, to re-check with.
+  let tail: Uint8Array = new Uint8Array(0);
   return new TransformStream({
     transform(chunk, controller) {
-      let start = 0;
-      while (start < chunk.length) {
-        const newline = chunk.indexOf(0x0a, start);
-        const end = newline === -1 ? chunk.length : newline + 1;
-        try {
-          decoder.decode(chunk.subarray(start, end), { stream: true });
-        } catch (cause) {
-          throw fail(cause);
-        }
-        if (newline !== -1) line++;
-        start = end;
+      try {
+        decoder.decode(chunk, { stream: true });
+      } catch {
+        throw locate(chunk, tail);
       }
+      line += lineBreaks(chunk);
+      tail = incompleteTail(chunk);
       controller.enqueue(chunk);
     },
     flush() {

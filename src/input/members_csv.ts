@@ -21,7 +21,7 @@
  * @module
  */
 
-import { parse } from "csv-parse/stream";
+import { Parser } from "csv-parse";
 import {
   type ColumnMap,
   type HeaderAliases,
@@ -109,19 +109,7 @@ export async function readCsvMembers(
   const delimiter = options.delimiter ?? found.sep ??
     detectDelimiter(found.header);
 
-  const parsed = pullThrough(
-    peeked.stream.pipeThrough(normalizeLineBreaks()),
-    parse({
-      bom: true,
-      delimiter,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-    }) as TransformStream<Uint8Array, ParsedRecord>,
-  );
-  const reader = parsed.getReader();
+  const reader = new RecordReader(peeked.stream, delimiter);
   const lines = { lastEnd: 0 };
 
   // The header: the first record that is not blank and not the `sep=` line.
@@ -138,8 +126,7 @@ export async function readCsvMembers(
       headerLine = line;
     }
   } catch (error) {
-    reader.releaseLock();
-    await parsed.cancel().catch(() => {});
+    await reader.cancel();
     throw error;
   }
   if (!header) {
@@ -171,7 +158,7 @@ export async function readCsvMembers(
 }
 
 async function* records(
-  reader: ReadableStreamDefaultReader<ParsedRecord>,
+  reader: RecordReader,
   columns: ColumnMap,
   source: string,
   lines: { lastEnd: number },
@@ -206,15 +193,15 @@ async function* records(
 
 /** Read one record, turning a parser failure into an InputError with a line. */
 async function readRecord(
-  reader: ReadableStreamDefaultReader<ParsedRecord>,
+  reader: RecordReader,
   source: string,
   lines: { lastEnd: number },
 ): Promise<ParsedRecord | undefined> {
   try {
     const next = await reader.read();
-    if (next.done) return undefined;
-    lines.lastEnd = next.value.info.lines;
-    return next.value;
+    if (next === undefined) return undefined;
+    lines.lastEnd = next.info.lines;
+    return next;
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw csvError(error, source, lines.lastEnd + 1);
@@ -318,90 +305,113 @@ export function detectDelimiter(header: string): CsvDelimiter {
 }
 
 /**
- * Turn CRLF and lone CR into LF, so the parser counts one line per break
- * (csv-parse counts a CRLF inside a quoted field as two lines).
+ * Turn CRLF and lone CR into LF, chunk by chunk, so the parser counts one
+ * line per break (csv-parse counts a CRLF inside a quoted field as two lines).
  */
-function normalizeLineBreaks(): TransformStream<Uint8Array, Uint8Array> {
+function lineBreakNormalizer(): (chunk: Uint8Array) => Uint8Array {
   let afterCr = false;
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (!afterCr && chunk.indexOf(0x0d) === -1) {
-        controller.enqueue(chunk);
-        return;
-      }
-      const out = new Uint8Array(chunk.length);
-      let n = 0;
-      for (const byte of chunk) {
-        if (byte === 0x0d) {
-          out[n++] = 0x0a;
-          afterCr = true;
-          continue;
-        }
-        if (!(byte === 0x0a && afterCr)) out[n++] = byte;
-        afterCr = false;
-      }
-      controller.enqueue(out.subarray(0, n));
-    },
-  });
+  return (chunk) => {
+    if (!afterCr && chunk.indexOf(0x0d) === -1) return chunk;
+    const out = new Uint8Array(chunk.length);
+    let n = 0;
+    let from = 0;
+    if (afterCr && chunk[0] === 0x0a) from = 1;
+    afterCr = false;
+    for (
+      let cr = chunk.indexOf(0x0d, from);
+      cr !== -1;
+      cr = chunk.indexOf(0x0d, from)
+    ) {
+      out.set(chunk.subarray(from, cr), n);
+      n += cr - from;
+      out[n++] = 0x0a;
+      from = cr + 1;
+      if (from === chunk.length) afterCr = true;
+      else if (chunk[from] === 0x0a) from++;
+    }
+    out.set(chunk.subarray(from), n);
+    n += chunk.length - from;
+    return out.subarray(0, n);
+  };
 }
 
 /**
- * Run `input` through `transform`, feeding it only when a record is wanted.
+ * Records from a byte stream, parsed by csv-parse's core one chunk at a time.
  *
- * `pipeThrough` would do, but csv-parse's stream queues up to 1024 chunks on
- * its writable side, so a slow consumer (a sync waiting on Helsenorge) would
- * let the whole file be read into memory. Here a chunk is written only while
- * a read is waiting and nothing is queued.
+ * A chunk is read from the file only when no parsed record is waiting, and
+ * the parser is drained synchronously after each write, so memory holds one
+ * chunk's records and there is no promise per record in between. (csv-parse's
+ * web-stream wrapper queues up to 1024 chunks when its reader is slow, and
+ * costs about twice the time per record; measured in docs/performance.md.)
  */
-function pullThrough<I, O>(
-  input: ReadableStream<I>,
-  transform: TransformStream<I, O>,
-): ReadableStream<O> {
-  const source = input.getReader();
-  const writer = transform.writable.getWriter();
-  const output = transform.readable.getReader();
-  const FEED = Symbol("feed");
-  let ended = false;
+class RecordReader {
+  readonly #source: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #parser: Parser;
+  readonly #normalize = lineBreakNormalizer();
+  #queued: ParsedRecord[] = [];
+  #next = 0;
+  #error: unknown;
+  #ended = false;
 
-  return new ReadableStream<O>({
-    async pull(controller) {
-      const next = output.read();
-      while (true) {
-        // A settled `next` wins the race, since its reaction is queued first.
-        const winner = ended ? await next : await Promise.race([next, FEED]);
-        if (winner !== FEED) {
-          const result = winner as ReadableStreamReadResult<O>;
-          if (result.done) controller.close();
-          else controller.enqueue(result.value);
-          return;
-        }
+  constructor(input: ReadableStream<Uint8Array>, delimiter: CsvDelimiter) {
+    this.#source = input.getReader();
+    this.#parser = new Parser({
+      bom: true,
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    });
+    this.#parser.on("error", (error: unknown) => this.#error ??= error);
+  }
 
-        let chunk: ReadableStreamReadResult<I>;
-        try {
-          chunk = await source.read();
-        } catch (error) {
-          await writer.abort(error).catch(() => {});
-          throw error;
-        }
-        try {
-          if (chunk.done) {
-            ended = true;
-            await writer.close();
-          } else {
-            await writer.write(chunk.value);
-          }
-        } catch {
-          // The parser failed; `next` rejects with its error.
-          ended = true;
-        }
+  /** The next record, or undefined at the end; throws the parser's error. */
+  async read(): Promise<ParsedRecord | undefined> {
+    while (this.#next >= this.#queued.length) {
+      if (this.#error !== undefined) throw this.#error;
+      if (this.#ended) return undefined;
+      this.#queued = [];
+      this.#next = 0;
+      const chunk = await this.#source.read();
+      if (chunk.done) {
+        this.#ended = true;
+        await this.#finish();
+      } else {
+        this.#parser.write(this.#normalize(chunk.value));
       }
-    },
-    async cancel(reason) {
-      await Promise.allSettled([
-        source.cancel(reason),
-        writer.abort(reason),
-        output.cancel(reason),
-      ]);
-    },
-  }, { highWaterMark: 0 });
+      this.#drain();
+    }
+    return this.#queued[this.#next++];
+  }
+
+  /** End the input; the parser's last records and errors come after this. */
+  #finish(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#parser.once("finish", resolve);
+      this.#parser.once("close", resolve);
+      this.#parser.once("error", () => resolve());
+      this.#parser.end();
+    });
+  }
+
+  async cancel(): Promise<void> {
+    this.#ended = true;
+    this.#parser.destroy();
+    await this.#source.cancel().catch(() => {});
+  }
+
+  #drain(): void {
+    for (
+      let record = this.#parser.read();
+      record !== null;
+      record = this.#parser.read()
+    ) {
+      this.#queued.push(record as ParsedRecord);
+    }
+    if (this.#error !== undefined && this.#next >= this.#queued.length) {
+      throw this.#error;
+    }
+  }
 }
