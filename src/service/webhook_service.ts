@@ -97,8 +97,11 @@ export interface WebhookService {
   status(): Promise<WebhookStatus>;
   /** Start consuming the KV queue; also nudges once for leftovers. */
   listen(): Promise<void>;
-  /** Stop scheduling (timers); the KV itself is closed by its owner. */
-  close(): void;
+  /**
+   * Stop taking queue messages and wait for a flush in progress; the KV
+   * itself is closed by its owner afterwards.
+   */
+  close(): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -123,6 +126,7 @@ export function createWebhookService(
   let flushing: Promise<void> | undefined;
   let again = false;
   let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
 
   const enqueueFlush = async (delayMs: number) => {
     const at = Date.now() + Math.max(0, delayMs);
@@ -251,8 +255,11 @@ export function createWebhookService(
     async listen() {
       kv.listenQueue(async (message: unknown) => {
         if (closed) return;
+        const work = service.handle(message as Nudge);
+        inFlight.add(work);
+        work.finally(() => inFlight.delete(work)).catch(() => {});
         try {
-          await service.handle(message as Nudge);
+          await work;
         } catch (error) {
           log.error("queue message failed; KV delivers it again", {
             kind: (message as Nudge)?.kind,
@@ -269,8 +276,9 @@ export function createWebhookService(
       await kv.enqueue({ kind: "offerings" } satisfies Nudge);
     },
 
-    close() {
+    async close() {
       closed = true;
+      await Promise.allSettled([...inFlight, flushing]);
     },
   };
   return service;

@@ -49,7 +49,7 @@ export interface WebhookHarness {
   /** Log lines (service and requests). */
   logs: string[];
   settings: WebhookSettings;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -63,6 +63,8 @@ export interface HarnessOptions {
   /** Wrap the client's fetch (fail calls, count them). */
   wrapFetch?: (f: typeof fetch) => typeof fetch;
   concurrency?: number;
+  /** Send to this API base URL with the real fetch (a mock on a socket). */
+  baseUrl?: string;
 }
 
 export async function createWebhookHarness(
@@ -77,8 +79,10 @@ export async function createWebhookHarness(
   const inProcess: typeof fetch = (input, init) =>
     Promise.resolve(mock.app.request(input, init));
   const client = new HelsenorgeClient({
-    baseUrl: BASE_URL,
-    fetch: (options.wrapFetch ?? ((f) => f))(inProcess),
+    baseUrl: options.baseUrl ?? BASE_URL,
+    fetch: (options.wrapFetch ?? ((f) => f))(
+      options.baseUrl ? globalThis.fetch : inProcess,
+    ),
     retry: { maxAttempts: 1 },
     sleep: () => Promise.resolve(),
   });
@@ -110,8 +114,8 @@ export async function createWebhookHarness(
     clock,
     logs,
     settings,
-    close() {
-      service.close();
+    async close() {
+      await service.close();
       state.close();
     },
   };

@@ -32,7 +32,7 @@ Deno.test("events accepted before a stop are all sent after the start, none twic
     }
     assert.equal(accepted.length, 250);
     assert.equal(mockTotals(mock).entries, 0, "nothing sent before the stop");
-    first.close();
+    await first.close();
 
     // Second life on the same file: a redelivery is still a duplicate,
     // and a flush sends every accepted event.
@@ -57,7 +57,7 @@ Deno.test("events accepted before a stop are all sent after the start, none twic
       await second.service.drain();
       assert.equal(mockTotals(mock).entries, 250);
     } finally {
-      second.close();
+      await second.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -86,7 +86,7 @@ Deno.test("a stop during a flush (answer lost) resends after the start, and the 
     );
     const [result] = await first.service.drain();
     assert.equal(result.retried, 20);
-    first.close();
+    await first.close();
 
     const second = await createWebhookHarness({ path, mock });
     try {
@@ -102,7 +102,7 @@ Deno.test("a stop during a flush (answer lost) resends after the start, and the 
       }
       assert.equal((await second.service.status()).events.pending, 0);
     } finally {
-      second.close();
+      await second.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -153,6 +153,6 @@ Deno.test("failing flushes back off, then the event lands in the dead-letter lis
     await h.service.drain();
     assert.equal(mockTotals(h.mock).patients, 1);
   } finally {
-    h.close();
+    await h.close();
   }
 });

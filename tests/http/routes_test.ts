@@ -74,7 +74,7 @@ Deno.test("a whole list is stored, run like sync --full, and a truncated one is 
     });
     assert.equal(unknown.status, 404);
   } finally {
-    h.close();
+    await h.close();
   }
 });
 
@@ -106,7 +106,7 @@ Deno.test("an NDJSON list is read as NDJSON; an empty body gets 422", async () =
     const empty = await upload(h, new Uint8Array(0));
     assert.equal(empty.status, 422);
   } finally {
-    h.close();
+    await h.close();
   }
 });
 
@@ -129,7 +129,7 @@ Deno.test("offerings are checked whole, stored, and sent by the consumer", async
     await h.service.handle({ kind: "offerings" });
     assert.equal(h.mock.store.list("HealthcareService").length, 3);
   } finally {
-    h.close();
+    await h.close();
   }
 });
 
@@ -152,7 +152,7 @@ Deno.test("GET /status needs authentication; GET /healthz does not and shows no 
     assert.equal(status.members["948554062"].stored, 1);
     assert.equal(status.runs[0].trigger, "webhook");
   } finally {
-    h.close();
+    await h.close();
   }
 });
 
@@ -176,7 +176,7 @@ Deno.test("the OpenAPI document validates and lists exactly the app's routes", a
     assert.ok(doc.components.schemas.MemberEvent);
     assert.ok(doc.components.securitySchemes.hmacSignature);
   } finally {
-    h.close();
+    await h.close();
   }
 });
 
@@ -207,6 +207,6 @@ Deno.test("each request and each flush logs one JSON line with a request id, ids
       !all.includes(a) && !all.includes(SECRET) && !all.includes(TOKEN),
     );
   } finally {
-    h.close();
+    await h.close();
   }
 });

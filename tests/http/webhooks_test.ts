@@ -27,7 +27,7 @@ async function withHarness(
   try {
     await fn(h);
   } finally {
-    h.close();
+    await h.close();
   }
 }
 
