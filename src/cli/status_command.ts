@@ -138,8 +138,47 @@ export function formatStatus(path: string, summary: StatusSummary): string {
         counted || "nothing"
       }${run.stoppedBecause ? `; stopped: ${run.stoppedBecause}` : ""}`,
     );
+    for (const step of ["offerings", "members"] as const) {
+      const latency = formatLatency(step, c);
+      if (latency) lines.push(`    ${latency}`);
+    }
+    if (typeof c.batchSizeSettled === "number") {
+      lines.push(
+        `    batch size: started at ${c.batchSizeInitial}, settled at ${c.batchSizeSettled}, smallest ${c.batchSizeSmallest}`,
+      );
+    }
   }
   return lines.join("\n") + "\n";
+}
+
+/** Helsenorge's limits: offerings under 3 s, members under 10 s (p99). */
+const LIMITS_MS = { offerings: 3000, members: 10_000 };
+
+/**
+ * One run's latency for a step, from the counters the run record keeps
+ * (`latencyMembersP99Ms`, ...; src/sync/latency.ts), or undefined.
+ */
+function formatLatency(
+  step: "offerings" | "members",
+  counts: Record<string, number>,
+): string | undefined {
+  const prefix = `latency${step[0].toUpperCase()}${step.slice(1)}`;
+  const count = counts[`${prefix}Count`];
+  if (typeof count !== "number") return undefined;
+  const p99 = counts[`${prefix}P99Ms`];
+  const limit = LIMITS_MS[step];
+  const verdict = p99 < limit ? "under" : "NOT under";
+  const extra = [
+    counts[`${prefix}OverLimit`] && `${counts[`${prefix}OverLimit`]} over`,
+    counts[`${prefix}Timeouts`] && `${counts[`${prefix}Timeouts`]} timed out`,
+  ].filter(Boolean);
+  return `${step} latency: ${count} attempts, p50 ${
+    counts[`${prefix}P50Ms`]
+  } ms, p95 ${counts[`${prefix}P95Ms`]} ms, p99 ${p99} ms, max ${
+    counts[`${prefix}MaxMs`]
+  } ms; p99 ${verdict} the ${limit / 1000} s limit${
+    extra.length ? ` (${extra.join(", ")})` : ""
+  }`;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -57,6 +57,30 @@ export function formatSummary(
     );
   }
 
+  for (const [step, l] of Object.entries(report.latency ?? {})) {
+    const verdict = l.p99UnderLimit
+      ? `p99 under the ${l.limitMs / 1000} s limit`
+      : `p99 NOT under the ${l.limitMs / 1000} s limit`;
+    const faults = [
+      l.overLimit && `${l.overLimit} over the limit`,
+      l.timeouts && `${l.timeouts} timed out`,
+      l.networkErrors && `${l.networkErrors} network errors`,
+    ].filter(Boolean);
+    lines.push(
+      `  Latency:   ${step}: ${l.count} attempts, p50 ${ms(l.p50)}, p95 ${
+        ms(l.p95)
+      }, p99 ${ms(l.p99)}, max ${ms(l.max)}: ${verdict}${
+        faults.length > 0 ? ` (${faults.join(", ")})` : ""
+      }`,
+    );
+  }
+  const b = report.batchSize;
+  if (b && (b.shrinks > 0 || b.grows > 0)) {
+    lines.push(
+      `  Batches:   started at ${b.initial}, settled at ${b.settled} (${b.shrinks} shrinks, ${b.grows} grows, smallest ${b.smallest}, largest ${b.largest})`,
+    );
+  }
+
   if (report.problems.length > 0) {
     lines.push("  Problems:");
     for (const p of report.problems.slice(0, SHOWN_PROBLEMS)) {
@@ -81,4 +105,9 @@ export function formatSummary(
   if (report.stoppedBecause) lines.push(`  Stopped: ${report.stoppedBecause}`);
   lines.push(ENDINGS[report.exitCode] ?? `Exit code ${report.exitCode}.`);
   return lines.join("\n") + "\n";
+}
+
+/** `850 ms`, `12.4 s`: a duration, for the summary. */
+function ms(value: number): string {
+  return value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
 }

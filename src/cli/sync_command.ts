@@ -53,7 +53,16 @@ Options:
   --retry-due            send only members whose retry is due (not consented, failed)
   --state PATH           state store (default .medlemsbro/ENV.sqlite; "none" for no
                          state; in memory for the in-process mock)
-  --batch-size N         members per call (default 200)
+  --batch-size N         members per call to start from (default 200)
+  --min-batch-size N     smallest batch the size may shrink to when calls are
+                         slow or time out (default 10)
+  --max-batch-size N     largest batch the size may grow back to when calls are
+                         fast (default: --batch-size)
+  --target-latency MS    a member call slower than this halves the batch size;
+                         under half of it grows the size (default 8000)
+  --breaker-failures N   member calls in a row without an answer (after every
+                         resend) that stop the run, exit 3; the next run resumes
+                         (default 3)
   --concurrency N        member calls in flight at once (default 2)
   --default-end DATE     end date for rows without one (YYYY-MM-DD or dd.mm.yyyy);
                          without it such rows are rejected
@@ -92,6 +101,10 @@ const SETTING_FLAGS: Record<string, SettingName> = {
   "env": "env",
   "base-url": "baseUrl",
   "batch-size": "batchSize",
+  "min-batch-size": "minBatchSize",
+  "max-batch-size": "maxBatchSize",
+  "target-latency": "targetLatencyMs",
+  "breaker-failures": "breakerFailures",
   "concurrency": "concurrency",
   "timeout-offerings": "timeoutOfferingsMs",
   "timeout-members": "timeoutMembersMs",
@@ -267,6 +280,10 @@ export async function syncCommand(args: string[]): Promise<number> {
         lease,
         trigger: "cli",
         batchSize: settings.batchSize,
+        minBatchSize: settings.minBatchSize,
+        maxBatchSize: settings.maxBatchSize,
+        targetLatencyMs: settings.targetLatencyMs,
+        breakerFailures: settings.breakerFailures,
         concurrency: settings.concurrency,
         environment: settings.env,
         destination,

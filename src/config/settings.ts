@@ -18,6 +18,22 @@ export const SETTING_SOURCES = {
   env: { flag: "--env", variable: "MEDLEMSBRO_ENV" },
   baseUrl: { flag: "--base-url", variable: "MEDLEMSBRO_BASE_URL" },
   batchSize: { flag: "--batch-size", variable: "MEDLEMSBRO_BATCH_SIZE" },
+  minBatchSize: {
+    flag: "--min-batch-size",
+    variable: "MEDLEMSBRO_MIN_BATCH_SIZE",
+  },
+  maxBatchSize: {
+    flag: "--max-batch-size",
+    variable: "MEDLEMSBRO_MAX_BATCH_SIZE",
+  },
+  targetLatencyMs: {
+    flag: "--target-latency",
+    variable: "MEDLEMSBRO_TARGET_LATENCY_MS",
+  },
+  breakerFailures: {
+    flag: "--breaker-failures",
+    variable: "MEDLEMSBRO_BREAKER_FAILURES",
+  },
   concurrency: { flag: "--concurrency", variable: "MEDLEMSBRO_CONCURRENCY" },
   timeoutOfferingsMs: {
     flag: "--timeout-offerings",
@@ -63,6 +79,14 @@ export const settingsSchema = z.object({
   env: z.enum(ENVIRONMENT_NAMES).default("mock"),
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   batchSize: wholeNumber(1, 5000).default(200),
+  /** Smallest adaptive batch. @default 10, or batchSize when smaller */
+  minBatchSize: wholeNumber(1, 5000).optional(),
+  /** Largest adaptive batch. @default batchSize: shrink, then grow back */
+  maxBatchSize: wholeNumber(1, 5000).optional(),
+  /** Member calls slower than this shrink the batch. @default 8000 */
+  targetLatencyMs: wholeNumber(100, 120_000).default(8000),
+  /** Failed member calls in a row that stop the run. @default 3 */
+  breakerFailures: wholeNumber(1, 1000).default(3),
   concurrency: wholeNumber(1, 32).default(2),
   timeoutOfferingsMs: wholeNumber(100, 120_000).default(10_000),
   timeoutMembersMs: wholeNumber(100, 120_000).default(15_000),
@@ -84,7 +108,10 @@ export const settingsSchema = z.object({
   leaseTtlMs: wholeNumber(1000, 3_600_000).default(60_000),
 });
 
-export type Settings = z.infer<typeof settingsSchema>;
+/** The validated settings, adaptive batch bounds filled in. */
+export type Settings =
+  & Omit<z.infer<typeof settingsSchema>, "minBatchSize" | "maxBatchSize">
+  & { minBatchSize: number; maxBatchSize: number };
 
 /** Settings that could not be used; `issues` names each setting and why. */
 export class SettingsError extends MedlemsbroError {
@@ -142,7 +169,31 @@ export function loadSettings(
     }
   }
   if (issues.length > 0) throw new SettingsError(issues);
-  return result.data!;
+  const data = result.data!;
+  const where = (name: SettingName) =>
+    `${SETTING_SOURCES[name].flag} (${SETTING_SOURCES[name].variable})`;
+  const minBatchSize = data.minBatchSize ?? Math.min(10, data.batchSize);
+  const maxBatchSize = data.maxBatchSize ?? data.batchSize;
+  if (minBatchSize > data.batchSize) {
+    issues.push(
+      `${
+        where("minBatchSize")
+      }: ${minBatchSize} is above the batch size ${data.batchSize} (${
+        where("batchSize")
+      })`,
+    );
+  }
+  if (maxBatchSize < data.batchSize) {
+    issues.push(
+      `${
+        where("maxBatchSize")
+      }: ${maxBatchSize} is below the batch size ${data.batchSize} (${
+        where("batchSize")
+      })`,
+    );
+  }
+  if (issues.length > 0) throw new SettingsError(issues);
+  return { ...data, minBatchSize, maxBatchSize };
 }
 
 function parseHeaderAliases(value: unknown): Record<string, string[]> | string {

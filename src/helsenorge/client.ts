@@ -57,7 +57,20 @@ export type ClientEvent =
     attempt: number;
     delayMs: number;
     reason: string;
+  }
+  | {
+    /** An attempt that got no answer: it timed out or the connection failed. */
+    type: "no-answer";
+    step: Step;
+    attempt: number;
+    durationMs: number;
+    /** True when the client's timeout ended it, false for a network error. */
+    timedOut: boolean;
+    reason: string;
   };
+
+/** Receives the events of one call, besides the client's `onEvent`. */
+export type CallObserver = (event: ClientEvent) => void;
 
 /** Gives the `Authorization` header value for a call, or none. */
 export type Authorizer = (
@@ -106,7 +119,14 @@ export interface HelsenorgeClientOptions {
   random?: () => number;
   /** @default Date.now */
   now?: () => number;
-  /** Receives one event per response and per resend. */
+  /**
+   * Makes the signal that ends an attempt after `ms`; `done` is aborted once
+   * the attempt is over, so a fake clock can drop the timer. Inject it with
+   * `sleep` and `now` to run the client on simulated time.
+   * @default AbortSignal.timeout(ms)
+   */
+  timeoutSignal?: (ms: number, done: AbortSignal) => AbortSignal;
+  /** Receives one event per response, attempt without answer and resend. */
   onEvent?: (event: ClientEvent) => void;
 }
 
@@ -173,6 +193,7 @@ export class HelsenorgeClient {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
   readonly #now: () => number;
+  readonly #timeoutSignal: (ms: number, done: AbortSignal) => AbortSignal;
   readonly #onEvent: (event: ClientEvent) => void;
 
   constructor(options: HelsenorgeClientOptions) {
@@ -185,6 +206,7 @@ export class HelsenorgeClient {
       sleep = defaultSleep,
       random = Math.random,
       now = Date.now,
+      timeoutSignal = (ms: number) => AbortSignal.timeout(ms),
       onEvent = () => {},
     } = options;
 
@@ -214,25 +236,50 @@ export class HelsenorgeClient {
     this.#sleep = sleep;
     this.#random = random;
     this.#now = now;
+    this.#timeoutSignal = timeoutSignal;
     this.#onEvent = onEvent;
   }
 
-  /** Step 1: post the offerings transaction; returns the transaction-response. */
-  sendOfferings(bundle: Bundle, signal?: AbortSignal): Promise<Bundle> {
-    return this.#post("offerings", bundle, "transaction-response", signal);
+  /**
+   * Step 1: post the offerings transaction; returns the transaction-response.
+   * `observe` gets this call's events (timings per attempt).
+   */
+  sendOfferings(
+    bundle: Bundle,
+    signal?: AbortSignal,
+    observe?: CallObserver,
+  ): Promise<Bundle> {
+    return this.#post("offerings", bundle, "transaction-response", {
+      signal,
+      observe,
+    });
   }
 
-  /** Step 2: post one member batch; returns the batch-response. */
-  sendMembers(bundle: Bundle, signal?: AbortSignal): Promise<Bundle> {
-    return this.#post("members", bundle, "batch-response", signal);
+  /**
+   * Step 2: post one member batch; returns the batch-response. `observe`
+   * gets this call's events (timings per attempt).
+   */
+  sendMembers(
+    bundle: Bundle,
+    signal?: AbortSignal,
+    observe?: CallObserver,
+  ): Promise<Bundle> {
+    return this.#post("members", bundle, "batch-response", {
+      signal,
+      observe,
+    });
   }
 
   async #post(
     step: Step,
     bundle: Bundle,
     expected: Bundle["type"],
-    signal?: AbortSignal,
+    { signal, observe }: { signal?: AbortSignal; observe?: CallObserver },
   ): Promise<Bundle> {
+    const emit = (event: ClientEvent) => {
+      this.#onEvent(event);
+      observe?.(event);
+    };
     const body = JSON.stringify(bundle);
     const entries = bundle.entry?.length ?? 0;
     let lastReason = "";
@@ -247,6 +294,7 @@ export class HelsenorgeClient {
         { expected, entries },
         attempt,
         reauthorized,
+        emit,
         signal,
       );
       if (result.kind === "done") return result.bundle;
@@ -287,7 +335,7 @@ export class HelsenorgeClient {
           backoffDelay(attempt, this.#retry, this.#random),
         ),
       );
-      this.#onEvent({
+      emit({
         type: "retry",
         step,
         attempt,
@@ -320,6 +368,7 @@ export class HelsenorgeClient {
     expect: { expected: Bundle["type"]; entries: number },
     attempt: number,
     reauthorized: Set<string>,
+    emit: (event: ClientEvent) => void,
     signal?: AbortSignal,
   ): Promise<AttemptResult> {
     const { entries } = expect;
@@ -335,7 +384,8 @@ export class HelsenorgeClient {
     }
 
     const timeoutMs = this.#timeouts[step];
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const done = new AbortController();
+    const timeout = this.#timeoutSignal(timeoutMs, done.signal);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const started = this.#now();
 
@@ -356,17 +406,25 @@ export class HelsenorgeClient {
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) {
-        return {
-          kind: "retry",
-          reason: `no answer within ${timeoutMs} ms (${entries} entries)`,
-        };
-      }
-      return { kind: "retry", reason: `network error: ${describe(error)}` };
+      const timedOut = timeout.aborted;
+      const reason = timedOut
+        ? `no answer within ${timeoutMs} ms (${entries} entries)`
+        : `network error: ${describe(error)}`;
+      emit({
+        type: "no-answer",
+        step,
+        attempt,
+        durationMs: this.#now() - started,
+        timedOut,
+        reason,
+      });
+      return { kind: "retry", reason };
+    } finally {
+      done.abort();
     }
 
     const status = response.status;
-    this.#onEvent({
+    emit({
       type: "response",
       step,
       attempt,

@@ -9,22 +9,41 @@
  * members that the next run marks pending and sends again, and never a
  * member marked stored that Helsenorge lacks.
  *
+ * A call that got no usable answer after the client's own resends is sent
+ * again later in the run, until `breakerFailures` calls in a row have
+ * failed: then the circuit breaker stops the run, and what was not sent is
+ * left for the next run (docs/reliability.md). Every attempt's timing feeds
+ * the adaptive batch size and the run's latency record.
+ *
  * @module
  */
 
 import type { Bundle } from "fhir/r4";
+import type { AdaptiveBatchSize } from "../batches/adaptive.ts";
 import { membersBundle } from "../fhir/members_bundle.ts";
 import { type EntryOutcome, readEntryOutcome } from "../fhir/outcome.ts";
+import {
+  type CallObserver,
+  type ClientEvent,
+  HelsenorgeError,
+} from "../helsenorge/client.ts";
 import { maskNationalId } from "../identifiers/mask.ts";
 import type { Member } from "../input/member.ts";
 import { contentHash } from "../state/content_hash.ts";
 import type { Outcome, StoredMember } from "../state/member_state.ts";
 import type { OutcomeResult } from "../state/outcomes.ts";
 import type { StateStore } from "../state/store.ts";
+import type { LatencyRecorder } from "./latency.ts";
 import type { MemberCounts, ProblemList } from "./report.ts";
 
-/** Where member bundles go; `undefined` back means not sent (dry run). */
-export type MembersTarget = (bundle: Bundle) => Promise<Bundle | undefined>;
+/**
+ * Where member bundles go; `undefined` back means not sent (dry run).
+ * `observe`, when the target calls Helsenorge, gets the call's events.
+ */
+export type MembersTarget = (
+  bundle: Bundle,
+  observe?: CallObserver,
+) => Promise<Bundle | undefined>;
 
 export interface MemberSenderOptions {
   target: MembersTarget;
@@ -40,6 +59,16 @@ export interface MemberSenderOptions {
   force?: boolean;
   now: () => Date;
   onBatch?: () => void;
+  /** Learns from every attempt's timing; resend rounds use its size. */
+  sizer?: AdaptiveBatchSize;
+  /** Collects every attempt's timing for the report. */
+  latency?: LatencyRecorder;
+  /**
+   * Whole calls in a row without a usable answer (after the client's own
+   * resends) that stop the run. Below it, a failed call's members are sent
+   * again later in the run. @default 1 (stop at the first)
+   */
+  breakerFailures?: number;
 }
 
 /** Sends member batches; one instance per run. */
@@ -47,9 +76,22 @@ export class MemberSender {
   readonly #options: MemberSenderOptions;
   #failed: Member[] = [];
   #stopReason: string | undefined;
+  #failuresInARow = 0;
+  #breakerTripped = false;
 
   constructor(options: MemberSenderOptions) {
+    const { breakerFailures = 1 } = options;
+    if (!Number.isInteger(breakerFailures) || breakerFailures < 1) {
+      throw new RangeError(
+        `breakerFailures must be a whole number >= 1, got ${breakerFailures}`,
+      );
+    }
     this.#options = options;
+  }
+
+  /** Whether the circuit breaker stopped the run. */
+  get breakerTripped(): boolean {
+    return this.#breakerTripped;
   }
 
   /** Stop sending: later batches are only counted as not sent. */
@@ -101,16 +143,19 @@ export class MemberSender {
   }
 
   /**
-   * Send members again whose entries failed (5xx in the batch-response), in
-   * up to `rounds` more rounds; what still fails is booked as failed.
+   * Send members again whose entries failed (5xx in the batch-response) or
+   * whose whole call failed, in up to `rounds` more rounds; what still fails
+   * is booked as failed. With a sizer, batches take its current size.
    */
   async resendFailed(batchSize: number, rounds: number): Promise<void> {
     for (let round = 1; round <= rounds && this.#failed.length > 0; round++) {
       if (this.#stopReason !== undefined) break;
       const pending = this.#failed;
       this.#failed = [];
-      for (let i = 0; i < pending.length; i += batchSize) {
-        const members = pending.slice(i, i + batchSize);
+      for (let i = 0; i < pending.length;) {
+        const size = this.#options.sizer?.current ?? batchSize;
+        const members = pending.slice(i, i + size);
+        i += size;
         if (this.#stopReason !== undefined) {
           this.#failed.push(...members);
           continue;
@@ -132,17 +177,22 @@ export class MemberSender {
 
     let response: Bundle | undefined;
     try {
-      response = await target(bundle);
+      response = await target(bundle, this.#observer(bundle));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.#stopReason ??= reason;
-      this.#bookFailed(members, "the call failed, see why the run stopped");
+      if (this.#shouldStop(error, reason)) {
+        this.#bookFailed(members, "the call failed, see why the run stopped");
+      } else {
+        // Sent again later in this run; booked once that answer comes.
+        this.#failed.push(...members);
+      }
       await state?.recordOutcomes(
         members.map((member) => result(member, "failed", reason)),
         { runId, now: now(), known },
       );
       return;
     }
+    this.#failuresInARow = 0;
 
     if (response === undefined) {
       counts.prepared += members.length;
@@ -166,6 +216,49 @@ export class MemberSender {
       now: now(),
       known: inOrder ? known : undefined,
     });
+  }
+
+  /**
+   * After a whole call failed: whether the run stops now. A refusal (4xx)
+   * stops it at once, since resending cannot help; no answer stops it once
+   * `breakerFailures` calls in a row had none.
+   */
+  #shouldStop(error: unknown, reason: string): boolean {
+    const { breakerFailures = 1 } = this.#options;
+    if (this.#stopReason !== undefined) return true;
+    const transient = error instanceof HelsenorgeError &&
+      (error.code === "ERR_HELSENORGE_UNAVAILABLE" ||
+        error.code === "ERR_HELSENORGE_BAD_RESPONSE");
+    if (!transient) {
+      this.#stopReason = reason;
+      return true;
+    }
+    this.#failuresInARow++;
+    if (this.#failuresInARow < breakerFailures) return false;
+    this.#breakerTripped = breakerFailures > 1;
+    this.#stopReason = breakerFailures > 1
+      ? `the circuit breaker opened after ${this.#failuresInARow} member calls in a row got no usable answer; the next run resumes from here. Last: ${reason}`
+      : reason;
+    return true;
+  }
+
+  /** Feeds the call's attempt timings to the sizer and the latency record. */
+  #observer(bundle: Bundle): CallObserver | undefined {
+    const { sizer, latency } = this.#options;
+    if (!sizer && !latency) return undefined;
+    const size = bundle.entry?.length ?? 0;
+    return (event: ClientEvent) => {
+      latency?.observe(event);
+      if (event.type === "response") {
+        sizer?.observe({
+          size,
+          durationMs: event.durationMs,
+          ok: event.status >= 200 && event.status < 300,
+        });
+      } else if (event.type === "no-answer" && event.timedOut) {
+        sizer?.observe({ size, timedOut: true });
+      }
+    };
   }
 
   #book(member: Member, outcome: EntryOutcome): void {

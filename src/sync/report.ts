@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { BatchSizeRecord } from "../batches/adaptive.ts";
 import type { Problem } from "../input/problem.ts";
+import type { LatencyRecord } from "./latency.ts";
 
 /**
  * Member counters. Every row read lands in exactly one of them:
@@ -89,6 +91,13 @@ export interface SyncReport {
   problemsOmitted: number;
   /** Why the run could not finish, when it could not. */
   stoppedBecause?: string;
+  /**
+   * Response times per step (p50, p95, p99, max, attempts over the 3 s / 10 s
+   * limits), when calls were made (docs/reliability.md).
+   */
+  latency?: LatencyRecord;
+  /** How the member batch size adapted, when members were sent. */
+  batchSize?: BatchSizeRecord;
   exitCode: ExitCode;
 }
 

@@ -7,6 +7,7 @@
 
 import type { Run } from "../state/runs.ts";
 import type { StateStore } from "../state/store.ts";
+import { latencyCounts } from "./latency.ts";
 import {
   emptyMemberCounts,
   ExitCode,
@@ -79,7 +80,15 @@ export async function inRunScope(
       report.exitCode = exitCodeFor(report);
     }
     await state.finishRun(run, {
-      counts: { ...report.members },
+      counts: {
+        ...report.members,
+        ...latencyCounts(report.latency ?? {}),
+        ...(report.batchSize && {
+          batchSizeInitial: report.batchSize.initial,
+          batchSizeSettled: report.batchSize.settled,
+          batchSizeSmallest: report.batchSize.smallest,
+        }),
+      },
       problems: report.problems,
       stoppedBecause: report.stoppedBecause,
       exitCode: report.exitCode,

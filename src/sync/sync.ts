@@ -9,6 +9,11 @@
  * members are sent (delta sync), and a full export ends the memberships of
  * members absent from it.
  *
+ * Under faults (docs/reliability.md) the batch size adapts to Helsenorge's
+ * response times, failed calls are sent again later in the run, and a
+ * circuit breaker stops the run after a run of failed calls; the report
+ * carries the latency record and the batch sizes used.
+ *
  * @example
  * ```ts
  * const report = await runSync({
@@ -23,15 +28,16 @@
  */
 
 import type { Bundle } from "fhir/r4";
+import { AdaptiveBatchSize, adaptiveChunk } from "../batches/adaptive.ts";
 import { forEachBounded } from "../batches/bounded.ts";
-import { chunk } from "../batches/chunk.ts";
 import { offeringsBundle } from "../fhir/offerings_bundle.ts";
-import type { HelsenorgeClient } from "../helsenorge/client.ts";
+import type { CallObserver, HelsenorgeClient } from "../helsenorge/client.ts";
 import type { MemberEntry } from "../input/member.ts";
 import type { Offerings } from "../input/offering.ts";
 import { saveOfferings } from "../state/offerings.ts";
 import type { StateStore } from "../state/store.ts";
 import { endAbsentMembers } from "./end_memberships.ts";
+import { LatencyRecorder } from "./latency.ts";
 import { MemberSender } from "./member_sender.ts";
 import {
   emptyMemberCounts,
@@ -52,10 +58,14 @@ import {
 /**
  * Where bundles go. A real run posts them to Helsenorge; a dry run writes
  * them and answers `undefined` (nothing was sent, so there is no outcome).
+ * A target that calls Helsenorge passes the call's events to `observe`.
  */
 export interface BundleTarget {
-  offerings(bundle: Bundle): Promise<Bundle | undefined>;
-  members(bundle: Bundle): Promise<Bundle | undefined>;
+  offerings(
+    bundle: Bundle,
+    observe?: CallObserver,
+  ): Promise<Bundle | undefined>;
+  members(bundle: Bundle, observe?: CallObserver): Promise<Bundle | undefined>;
 }
 
 /** A target that posts to Helsenorge through `client`. */
@@ -64,8 +74,9 @@ export function clientTarget(
   signal?: AbortSignal,
 ): BundleTarget {
   return {
-    offerings: (bundle) => client.sendOfferings(bundle, signal),
-    members: (bundle) => client.sendMembers(bundle, signal),
+    offerings: (bundle, observe) =>
+      client.sendOfferings(bundle, signal, observe),
+    members: (bundle, observe) => client.sendMembers(bundle, signal, observe),
   };
 }
 
@@ -95,8 +106,23 @@ export interface SyncOptions {
   lease?: LeaseOptions;
   /** What started the run: "cli", "cron", "webhook". */
   trigger?: string;
-  /** Members per call. @default 200 */
+  /** Members per call to start from. @default 200 */
   batchSize?: number;
+  /** Smallest batch the size may shrink to. @default batchSize (fixed) */
+  minBatchSize?: number;
+  /** Largest batch the size may grow to. @default batchSize */
+  maxBatchSize?: number;
+  /**
+   * A member call slower than this shrinks the batch size; under half of it
+   * lets it grow. @default 8000 (80 % of Helsenorge's 10 s limit)
+   */
+  targetLatencyMs?: number;
+  /**
+   * Member calls in a row without a usable answer (after the client's own
+   * resends) that stop the run; below it, failed calls are sent again later
+   * in the run. @default 1 (stop at the first)
+   */
+  breakerFailures?: number;
   /** Member calls in flight at once. @default 2 */
   concurrency?: number;
   /** Extra rounds for members whose entry failed (5xx in the batch-response). @default 2 */
@@ -142,6 +168,10 @@ async function syncInScope(
     maxEndShare,
     allowMassEnd,
     batchSize = 200,
+    minBatchSize = Math.min(batchSize, options.maxBatchSize ?? batchSize),
+    maxBatchSize = Math.max(batchSize, minBatchSize),
+    targetLatencyMs,
+    breakerFailures = 1,
     concurrency = 2,
     failedEntryRounds = 2,
     environment = "mock",
@@ -154,10 +184,11 @@ async function syncInScope(
   const startedAt = now().toISOString();
   const problems = new ProblemList();
   const counts = emptyMemberCounts();
+  const latency = new LatencyRecorder();
   let stoppedBecause: string | undefined;
 
   const offeringsCounts = offerings
-    ? await sendOfferings(target, offerings)
+    ? await sendOfferings(target, offerings, latency)
     : skippedOfferings();
   if (offerings && offeringsCounts.status === "sent" && state) {
     await saveOfferings(state.kv, offerings, now());
@@ -167,9 +198,16 @@ async function syncInScope(
       `offerings were not accepted, so no members were sent: ${offeringsCounts.error}`;
   }
 
+  let sizer: AdaptiveBatchSize | undefined;
   if (members) {
+    sizer = new AdaptiveBatchSize({
+      initial: batchSize,
+      min: minBatchSize,
+      max: maxBatchSize,
+      targetMs: targetLatencyMs,
+    });
     const sender = new MemberSender({
-      target: (bundle) => target.members(bundle),
+      target: (bundle, observe) => target.members(bundle, observe),
       counts,
       problems,
       state,
@@ -178,14 +216,17 @@ async function syncInScope(
       force,
       now,
       onBatch: () => onProgress({ members: counts }),
+      sizer,
+      latency,
+      breakerFailures,
     });
     if (stoppedBecause !== undefined) sender.stop(stoppedBecause);
 
     const validation: ValidationOutcome = { organizations: new Set() };
     await forEachBounded(
-      chunk(
+      adaptiveChunk(
         validMembers(members, rules, counts, problems, validation),
-        batchSize,
+        sizer,
       ),
       concurrency,
       (batch) => sender.send(batch),
@@ -211,7 +252,7 @@ async function syncInScope(
         today: now().toISOString().slice(0, 10),
         maxEndShare,
         allowMassEnd,
-        batchSize,
+        batchSize: sizer.current,
         now,
       });
       if (result.ok) {
@@ -238,13 +279,20 @@ async function syncInScope(
     problems: problems.items.sort((a, b) => a.row - b.row),
     problemsOmitted: problems.omitted,
     stoppedBecause,
+    latency: nonEmpty(latency.record()),
+    batchSize: counts.batches > 0 ? sizer?.record() : undefined,
   };
   return { ...report, exitCode: exitCodeFor(report) };
+}
+
+function nonEmpty<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length > 0 ? value : undefined;
 }
 
 async function sendOfferings(
   target: BundleTarget,
   offerings: Offerings,
+  latency: LatencyRecorder,
 ): Promise<OfferingsCounts> {
   const organizations = offerings.organizations.length;
   const counts = {
@@ -257,7 +305,10 @@ async function sendOfferings(
   };
   try {
     const { bundle } = offeringsBundle(offerings);
-    const response = await target.offerings(bundle);
+    const response = await target.offerings(
+      bundle,
+      (event) => latency.observe(event),
+    );
     return { ...counts, status: response ? "sent" : "prepared" };
   } catch (error) {
     return {
