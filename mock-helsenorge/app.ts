@@ -5,7 +5,8 @@
  * a `transaction` Bundle stores offerings (all or nothing), with a `batch`
  * Bundle stores members (each entry on its own, with a deterministic consent
  * rule). Mock-only routes under `/_mock/` show what it stores and how fast it
- * answered, and change its consent rule at run time.
+ * answered, and change its consent rule and faults at run time. Faults
+ * (./faults.ts) add latency, 5xx, 429, hangs, resets and lost answers.
  *
  * @example
  * ```ts
@@ -29,6 +30,14 @@ import {
   DEFAULT_CONSENT,
   resolveConsentSettings,
 } from "./consent.ts";
+import {
+  droppedAnswer,
+  type FaultDecision,
+  FaultPlan,
+  type FaultsInput,
+  faultsSchema,
+  parseFaults,
+} from "./faults.ts";
 import { processMembers } from "./members.ts";
 import { processOfferings } from "./offerings.ts";
 import {
@@ -61,6 +70,14 @@ export interface MockAppOptions {
   store?: MockStore;
   /** The clock, in milliseconds since the epoch. @default Date.now */
   now?: () => number;
+  /**
+   * Waits for injected latency and hangs; `signal` ends a hang when the
+   * client goes away. Inject with `now` to run on simulated time.
+   * @default a timer
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Faults to inject (./faults.ts). @default none */
+  faults?: FaultsInput;
   /**
    * Log sink: receives one JSON line per event (a breached time limit, an
    * unexpected error). @default writes the line to stderr
@@ -102,6 +119,8 @@ export interface MockApp {
 interface CallInfo {
   step: CallStep;
   entries: number;
+  /** The injected fault, if any. */
+  fault?: string;
 }
 
 /** Hono environment of the mock app. */
@@ -115,6 +134,8 @@ const configSchema = z.strictObject({
   notConsentedFraction: z.number().min(0).max(1).optional(),
   consentKey: z.string().min(1).optional(),
   production: z.boolean().optional(),
+  /** New faults, replacing the old ones and restarting the call count; null clears. */
+  faults: faultsSchema.nullable().optional(),
 });
 
 const encoder = new TextEncoder();
@@ -135,6 +156,7 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
     basePath = DEFAULT_BASE_PATH,
     store = createMemoryStore(),
     now = Date.now,
+    sleep = timerSleep,
     log = writeStderr,
     maxEntries = 10_000,
     auth,
@@ -161,6 +183,9 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
   }
 
   // Mutable at run time through POST /_mock/config.
+  let faults = options.faults === undefined
+    ? undefined
+    : new FaultPlan(parseFaults(options.faults));
   let production = options.production ?? false;
   let consent: ConsentSettings = resolveConsentSettings({
     notConsented: options.notConsented,
@@ -234,6 +259,7 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
       entries: call.entries,
       status,
       breached,
+      ...(call.fault === undefined ? {} : { fault: call.fault }),
     });
     if (breached) {
       log(JSON.stringify({
@@ -255,17 +281,72 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
       call.step = type === "transaction" ? "offerings" : "members";
       call.entries = count;
     });
-    const lastUpdated = iso(now());
-    if (call.step === "offerings") {
-      return fhirJson(processOfferings(entries, { store, lastUpdated }), 200);
+    const decision = faults?.next(
+      call.step === "offerings" ? "offerings" : "members",
+      call.entries,
+    );
+    const early = decision && await failEarly(decision, c.req.raw.signal);
+    if (early) {
+      call.fault = decision.fault;
+      return early;
     }
-    const response = await processMembers(entries, {
-      store,
-      lastUpdated,
-      production,
-      consent,
-    });
+    if (decision && decision.latencyMs > 0) {
+      // Like a real server, work goes on if the client stops waiting.
+      await sleep(decision.latencyMs);
+    }
+
+    const lastUpdated = iso(now());
+    const response = call.step === "offerings"
+      ? processOfferings(entries, { store, lastUpdated })
+      : await processMembers(entries, {
+        store,
+        lastUpdated,
+        production,
+        consent,
+      });
+    if (decision?.fault === "commitThenDrop") {
+      // Stored; the answer is lost on the way back.
+      call.fault = `commitThenDrop:${decision.then}`;
+      if (decision.then === "hang") {
+        await sleep(decision.hangMs ?? 0, c.req.raw.signal).catch(() => {});
+      }
+      return droppedAnswer();
+    }
     return fhirJson(response, 200);
+  };
+
+  /** The answer of a fault that ends the call before any work, if any. */
+  const failEarly = async (
+    decision: FaultDecision,
+    signal: AbortSignal,
+  ): Promise<Response | undefined> => {
+    switch (decision.fault) {
+      case "reset":
+        return droppedAnswer();
+      case "hang":
+        // Until the client gives up (its connection closes) or `hangMs`.
+        await sleep(decision.hangMs ?? 0, signal).catch(() => {});
+        return droppedAnswer();
+      case "serverError":
+        return fhirJson(
+          operationOutcome([{
+            code: "transient",
+            diagnostics: "injected fault: the server failed; send again",
+          }]),
+          decision.status ?? 503,
+        );
+      case "tooManyRequests":
+        return fhirJson(
+          operationOutcome([{
+            code: "throttled",
+            diagnostics: "injected fault: too many requests; wait and resend",
+          }]),
+          429,
+          { "retry-after": String(decision.retryAfterSeconds ?? 1) },
+        );
+      default:
+        return undefined;
+    }
   };
 
   if (authorize === undefined) {
@@ -297,6 +378,8 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
     consentKey: consent.consentKey,
     // The list holds national ids; show how many, not which.
     notConsentedCount: consent.notConsented.length,
+    faults: faults?.config ?? null,
+    faultCalls: faults?.calls ?? 0,
   });
   app.get("/_mock/config", (c) => c.json(configView()));
   app.post("/_mock/config", async (c) => {
@@ -312,9 +395,16 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
         })),
       );
     }
-    const { production: nextProduction, ...nextConsent } = parsed.data;
+    const {
+      production: nextProduction,
+      faults: nextFaults,
+      ...nextConsent
+    } = parsed.data;
     consent = resolveConsentSettings(nextConsent, consent);
     if (nextProduction !== undefined) production = nextProduction;
+    if (nextFaults !== undefined) {
+      faults = nextFaults === null ? undefined : new FaultPlan(nextFaults);
+    }
     return c.json(configView());
   });
   app.all("/_mock/config", methodNotAllowed("GET, POST"));
@@ -326,6 +416,21 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
   app.all("/_mock/reset", methodNotAllowed("POST"));
 
   return { app, store };
+}
+
+function timerSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function fhirJson(

@@ -4,6 +4,8 @@
  * ```sh
  * deno task mock --port 8787 --not-consented-fraction 0.2 --not-consented ids.txt
  * deno task mock --client-id my-client --client-key .keys/public.jwk.json
+ * deno task mock --fault-mix 0.1 --latency normal:300,150 --latency-per-entry 2
+ * deno task mock --fault-hang "calls 10-20" --fault-5xx 0.05
  * ```
  *
  * @module
@@ -13,6 +15,7 @@ import { parseArgs } from "node:util";
 import { calculateJwkThumbprint, exportJWK, importSPKI, type JWK } from "jose";
 import { createMockAuth } from "./auth.ts";
 import { DEFAULT_CONSENT } from "./consent.ts";
+import { faultMix, type FaultsInput, parseFaults } from "./faults.ts";
 import { startMock, type StartMockOptions } from "./server.ts";
 
 const USAGE = `Usage: deno task mock [options]
@@ -32,6 +35,19 @@ Token endpoints (POST /connect/token for HelseID, POST /sts/Token for the STS):
   --scope SCOPES                scopes the client may ask for (default Helsekontakter)
   --require-dpop                require DPoP-bound tokens and nonces (the client needs --dpop)
   --token-ttl SECONDS           lifetime of issued access tokens (default 300)
+
+Faults (docs/reliability.md); SPEC is a rate ("0.05"), a schedule of call
+numbers ("calls 10-20", "calls 3, 7-9"), or both ("0.5 calls 10-20"):
+  --faults JSON|FILE            the whole fault configuration, as POST /_mock/config takes it
+  --fault-mix RATE              every fault below at RATE in all, with a normal latency
+  --fault-seed TEXT             key of the per-call draws (same seed, same faults)
+  --fault-5xx SPEC              answer 503 (--fault-status N for another 5xx)
+  --fault-429 SPEC              answer 429 with Retry-After (--retry-after S, default 1)
+  --fault-hang SPEC             answer nothing for --hang-ms MS (default 20000)
+  --fault-reset SPEC            cut the connection instead of answering
+  --fault-commit-drop SPEC      store the batch, then cut the connection
+  --latency MODEL               member latency: fixed:MS, uniform:MIN-MAX or normal:MEAN,SD
+  --latency-per-entry MS        member latency added per entry (14 makes 1000 entries take 14 s)
 
   --help                        show this text
 `;
@@ -57,6 +73,19 @@ export async function parseMockArgs(
       scope: { type: "string" },
       "require-dpop": { type: "boolean", default: false },
       "token-ttl": { type: "string" },
+      faults: { type: "string" },
+      "fault-mix": { type: "string" },
+      "fault-seed": { type: "string" },
+      "fault-5xx": { type: "string" },
+      "fault-status": { type: "string" },
+      "fault-429": { type: "string" },
+      "retry-after": { type: "string" },
+      "fault-hang": { type: "string" },
+      "hang-ms": { type: "string" },
+      "fault-reset": { type: "string" },
+      "fault-commit-drop": { type: "string" },
+      latency: { type: "string" },
+      "latency-per-entry": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -79,6 +108,9 @@ export async function parseMockArgs(
   if (values["not-consented"] !== undefined) {
     options.notConsented = await readIdList(values["not-consented"]);
   }
+
+  const faults = await faultsFromFlags(values);
+  if (faults !== undefined) options.faults = faults;
 
   const clientId = values["client-id"];
   const clientKey = values["client-key"];
@@ -174,6 +206,123 @@ async function readPublicKey(path: string): Promise<JWK> {
   throw refuse("holds no RSA or EC P-256/P-384 public key");
 }
 
+/** The fault flags as one configuration, checked; undefined when none given. */
+async function faultsFromFlags(
+  values: Record<string, string | boolean | undefined>,
+): Promise<FaultsInput | undefined> {
+  const text = (name: string) => values[name] as string | undefined;
+  let faults: Record<string, unknown> | undefined;
+  const given = text("faults");
+  if (given !== undefined) {
+    let json = given;
+    if (!given.trim().startsWith("{")) {
+      try {
+        json = await Deno.readTextFile(given);
+      } catch {
+        throw new TypeError(`--faults must be JSON or a readable file`);
+      }
+    }
+    try {
+      faults = JSON.parse(json);
+    } catch {
+      throw new TypeError(`--faults ${given.slice(0, 40)}: not valid JSON`);
+    }
+  }
+  const mix = text("fault-mix");
+  if (mix !== undefined) {
+    faults = {
+      ...faultMix(toNumber(mix, "--fault-mix")),
+      ...faults,
+    } as Record<string, unknown>;
+  }
+
+  const set = (key: string, value: Record<string, unknown>) => {
+    faults ??= {};
+    faults[key] = { ...(faults[key] as object | undefined), ...value };
+  };
+  const specs: [string, string][] = [
+    ["fault-5xx", "serverError"],
+    ["fault-429", "tooManyRequests"],
+    ["fault-hang", "hang"],
+    ["fault-reset", "reset"],
+    ["fault-commit-drop", "commitThenDrop"],
+  ];
+  for (const [flag, key] of specs) {
+    const spec = text(flag);
+    if (spec !== undefined) set(key, parseSpec(spec, `--${flag}`));
+  }
+  const status = text("fault-status");
+  if (status !== undefined) {
+    set("serverError", { status: toNumber(status, "--fault-status") });
+  }
+  const retryAfter = text("retry-after");
+  if (retryAfter !== undefined) {
+    set("tooManyRequests", {
+      retryAfterSeconds: toNumber(retryAfter, "--retry-after"),
+    });
+  }
+  const hangMs = text("hang-ms");
+  if (hangMs !== undefined) set("hang", { ms: toNumber(hangMs, "--hang-ms") });
+  const seed = text("fault-seed");
+  if (seed !== undefined) (faults ??= {}).seed = seed;
+
+  const latency = text("latency");
+  const perEntry = text("latency-per-entry");
+  if (latency !== undefined || perEntry !== undefined) {
+    faults ??= {};
+    const old = (faults.latency ?? {}) as Record<string, object | undefined>;
+    faults.latency = {
+      ...old,
+      members: {
+        ...old.members,
+        ...(latency === undefined ? {} : parseLatency(latency)),
+        ...(perEntry === undefined
+          ? {}
+          : { perEntryMs: toNumber(perEntry, "--latency-per-entry") }),
+      },
+    };
+  }
+  if (faults === undefined) return undefined;
+  try {
+    parseFaults(faults);
+  } catch (error) {
+    throw new TypeError((error as Error).message);
+  }
+  return faults as FaultsInput;
+}
+
+/** `0.05`, `calls 10-20` or `0.5 calls 10-20`. */
+function parseSpec(spec: string, flag: string): Record<string, unknown> {
+  const match = /^\s*(\d*\.?\d+)?\s*(calls\s.+)?$/.exec(spec);
+  if (!match || (match[1] === undefined && match[2] === undefined)) {
+    throw new TypeError(
+      `${flag} must be a rate such as 0.05, a schedule such as "calls 10-20", or both, got "${spec}"`,
+    );
+  }
+  return {
+    ...(match[1] === undefined ? {} : { rate: Number(match[1]) }),
+    ...(match[2] === undefined ? {} : { calls: match[2].trim() }),
+  };
+}
+
+/** `fixed:MS`, `uniform:MIN-MAX`, `normal:MEAN,SD`. */
+function parseLatency(spec: string): Record<string, unknown> {
+  const [kind, args = ""] = spec.split(":");
+  const numbers = args.split(/[-,]/).map((n) => toNumber(n, "--latency"));
+  if (kind === "fixed" && numbers.length === 1) {
+    return { distribution: "fixed", ms: numbers[0] };
+  }
+  if (kind === "uniform" && numbers.length === 2) {
+    return { distribution: "uniform", ms: numbers[0], maxMs: numbers[1] };
+  }
+  if (kind === "normal" && numbers.length === 2) {
+    return { distribution: "normal", ms: numbers[0], sdMs: numbers[1] };
+  }
+  throw new TypeError(
+    `--latency must be fixed:MS, uniform:MIN-MAX or normal:MEAN,SD, got "${spec}"`,
+  );
+}
+
 function toNumber(text: string, flag: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value)) {
@@ -235,6 +384,9 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   write(Deno.stdout, `Mock Helsenorge listening on ${mock.baseUrl}\n`);
+  if (options.faults) {
+    write(Deno.stdout, `Faults: ${JSON.stringify(options.faults)}\n`);
+  }
   if (options.auth) {
     const dpop = options.auth.stats().requireDpop ? ", DPoP required" : "";
     write(

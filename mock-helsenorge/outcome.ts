@@ -22,7 +22,9 @@ export type IssueCode =
   | "not-supported"
   | "too-costly"
   | "security"
-  | "exception";
+  | "exception"
+  | "transient"
+  | "throttled";
 
 /** The coding that marks a member who has not consented to Helsenorge. */
 export const NOT_CONSENTED_CODING = {

@@ -24,6 +24,8 @@ export interface CallRecord {
   status: number;
   /** Whether `durationMs` exceeded the step's limit. */
   breached: boolean;
+  /** The fault injected into the call (./faults.ts), if any. */
+  fault?: string;
 }
 
 /** Response-time limits in milliseconds. */
