@@ -12,6 +12,7 @@
  * | `GET /status` | yes | pending and dead events, members by status, runs |
  * | `GET /healthz` | no | liveness |
  * | `GET /openapi.json` | no | the OpenAPI document |
+ * | `GET /`, `/login`, `/problems.csv`, `POST /actions/*` | login | the operator page (docs/operator.md) |
  *
  * Details and the signing scheme: docs/webhooks.md.
  *
@@ -27,6 +28,11 @@ import type { MemberRules } from "../sync/valid_members.ts";
 import { authenticate } from "./authenticate.ts";
 import type { AppEnv } from "./env.ts";
 import { registerOpenApi } from "./openapi.ts";
+import { registerOperator } from "./operator/routes.tsx";
+import {
+  loadOperatorSettings,
+  type OperatorSettings,
+} from "./operator/settings.ts";
 import { problemDetails, ProblemError } from "./problem.ts";
 import { kvReplayGuard, type ReplayGuard } from "./replay_guard.ts";
 import { requestLog } from "./request_log.ts";
@@ -48,6 +54,12 @@ export interface AppOptions {
   now?: () => Date;
   /** @default a KV guard on the service's store */
   replayGuard?: ReplayGuard;
+  /**
+   * The operator page's settings (needs `webhooks`); `false` leaves it out.
+   * @default read from `MEDLEMSBRO_OPERATOR_*` when `context` is given
+   * (the running service), else left out
+   */
+  operator?: OperatorSettings | false;
 }
 
 /** Build the service's app. No I/O happens until a request comes. */
@@ -89,6 +101,28 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     registerMemberList(app, deps);
     registerOfferings(app, deps);
     registerStatus(app, deps);
+
+    const operator = options.operator ??
+      (options.context ? loadOperatorSettings(Deno.env.toObject()) : false);
+    if (operator) {
+      if (operator.randomSecret) {
+        log.warn(
+          "no MEDLEMSBRO_OPERATOR_SESSION_SECRET: operator logins end when the process stops",
+        );
+      }
+      if (operator.users.length === 0) {
+        log.warn(
+          "no MEDLEMSBRO_OPERATOR_USERS: no one can log in to the operator page",
+        );
+      }
+      registerOperator(app, {
+        service: webhooks,
+        settings: operator,
+        authenticate: deps.authenticate,
+        log,
+        now,
+      });
+    }
   }
   registerOpenApi(app, version);
   return app;

@@ -79,3 +79,22 @@ export async function nextDueTimes(
   ) times.push(entry.key[1] as string);
   return times;
 }
+
+/**
+ * The first `limit` members waiting for a retry, due or not, earliest
+ * first: the operator page's retry list.
+ */
+export async function upcomingRetries(
+  kv: Deno.Kv,
+  limit: number,
+): Promise<StoredMember[]> {
+  const refs: { organizationNumber: string; idKey: string; at: string }[] = [];
+  for await (const entry of kv.list({ prefix: ["due"] }, { limit })) {
+    const [, at, organizationNumber, idKey] = entry.key as string[];
+    refs.push({ at, organizationNumber, idKey });
+  }
+  const found = await readMembers(kv, refs);
+  return found.filter((member, index): member is StoredMember =>
+    member !== undefined && member.state.nextRetryAt === refs[index].at
+  );
+}

@@ -20,7 +20,7 @@
 import { dirname } from "node:path";
 import { MedlemsbroError } from "../errors.ts";
 import { contentHash } from "./content_hash.ts";
-import { dueMembers } from "./due.ts";
+import { dueMembers, upcomingRetries } from "./due.ts";
 import { checkIdKeyMode, createIdKeyer, type IdKeyer } from "./id_key.ts";
 import { idKeyModeKey, SCHEMA_VERSION, schemaKey } from "./keys.ts";
 import {
@@ -200,6 +200,18 @@ export class StateStore {
   /** The id parts of member keys for these national ids. */
   idKeys(nationalIds: readonly string[]): Promise<string[]> {
     return this.#keyer.keys(nationalIds);
+  }
+
+  /** One member's record by its key parts (as listed), if it exists. */
+  async getMemberByKey(
+    organizationNumber: string,
+    idKey: string,
+  ): Promise<StoredMember | undefined> {
+    const [found] = await readMembers(this.#kv, [{
+      organizationNumber,
+      idKey,
+    }]);
+    return found;
   }
 
   /** The stored records of these members (`undefined` when new). */
@@ -407,6 +419,11 @@ export class StateStore {
   /** Members due for a retry at `now`, earliest first. */
   dueMembers(now = this.#now(), limit?: number): AsyncIterable<StoredMember> {
     return dueMembers(this.#kv, now, limit);
+  }
+
+  /** The next `limit` members waiting for a retry, due or not, earliest first. */
+  upcomingRetries(limit = 50): Promise<StoredMember[]> {
+    return upcomingRetries(this.#kv, limit);
   }
 
   startRun(trigger?: string): Promise<Run> {

@@ -2,6 +2,8 @@
  * The retry job: send again the members whose next retry is due, such as
  * citizens who had not consented to Helsenorge when last sent, and members
  * whose call failed. Run by cron, and by `deno task sync --retry-due`.
+ * {@linkcode retryMembersNow} sends chosen members at once, due or not (the
+ * operator page's "retry now").
  *
  * @module
  */
@@ -9,8 +11,10 @@
 import { forEachBounded } from "../batches/bounded.ts";
 import { chunk } from "../batches/chunk.ts";
 import type { Member } from "../input/member.ts";
+import type { StoredMember } from "../state/member_state.ts";
 import type { StateStore } from "../state/store.ts";
 import { storedToMember } from "./end_memberships.ts";
+import { LatencyRecorder } from "./latency.ts";
 import { MemberSender, type MembersTarget } from "./member_sender.ts";
 import {
   emptyMemberCounts,
@@ -38,14 +42,55 @@ export interface RetryDueOptions {
 
 /** Retry every due member (up to `limit`) and report as a sync does. */
 export function retryDueMembers(options: RetryDueOptions): Promise<SyncReport> {
+  const { state, limit = 50_000, now = () => new Date() } = options;
+  return retryRun(
+    { ...options, trigger: options.trigger ?? "retry" },
+    false,
+    (counts) => due(state, now(), limit, counts),
+  );
+}
+
+export interface RetryMembersOptions
+  extends Omit<RetryDueOptions, "limit" | "trigger"> {
+  /** Stored members to send now, whether their retry is due or not. */
+  members: readonly StoredMember[];
+  /** @default "operator" */
+  trigger?: string;
+}
+
+/**
+ * Send these stored members now, as they are stored, whatever their next
+ * retry time (a person asked for it), holding the lease like any run and
+ * recording a run; the state store books each answer.
+ */
+export function retryMembersNow(
+  options: RetryMembersOptions,
+): Promise<SyncReport> {
+  const { members } = options;
+  return retryRun(
+    { ...options, trigger: options.trigger ?? "operator" },
+    true,
+    async function* (counts) {
+      for (const stored of members) {
+        counts.read++;
+        yield storedToMember(stored);
+      }
+    },
+  );
+}
+
+function retryRun(
+  options: Omit<RetryDueOptions, "limit"> & { trigger: string },
+  force: boolean,
+  source: (counts: { read: number }) => AsyncGenerator<Member>,
+): Promise<SyncReport> {
   const {
     state,
     target,
-    limit = 50_000,
     batchSize = 200,
     concurrency = 2,
     lease,
-    trigger = "retry",
+    trigger,
     environment = "mock",
     destination,
     now = () => new Date(),
@@ -55,17 +100,20 @@ export function retryDueMembers(options: RetryDueOptions): Promise<SyncReport> {
     const startedAt = now().toISOString();
     const counts = emptyMemberCounts();
     const problems = new ProblemList();
+    const latency = new LatencyRecorder();
     const sender = new MemberSender({
       target,
       counts,
       problems,
       state,
       runId: run?.id,
+      force,
+      latency,
       now,
     });
 
     await forEachBounded(
-      chunk(due(state, now(), limit, counts), batchSize),
+      chunk(source(counts), batchSize),
       concurrency,
       (batch) => sender.send(batch),
     );
@@ -81,6 +129,7 @@ export function retryDueMembers(options: RetryDueOptions): Promise<SyncReport> {
       members: counts,
       problems: problems.items,
       problemsOmitted: problems.omitted,
+      latency: latency.record(),
       stoppedBecause: sender.stopReason === undefined
         ? undefined
         : `member calls stopped: ${sender.stopReason}`,
