@@ -378,8 +378,8 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
     consentKey: consent.consentKey,
     // The list holds national ids; show how many, not which.
     notConsentedCount: consent.notConsented.length,
-    faults: faults?.config ?? null,
-    faultCalls: faults?.calls ?? 0,
+    // Shown only while set, so the view without faults stays as it was.
+    ...(faults && { faults: faults.config, faultCalls: faults.calls }),
   });
   app.get("/_mock/config", (c) => c.json(configView()));
   app.post("/_mock/config", async (c) => {
@@ -391,7 +391,9 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
         parsed.error.issues.map((issue) => ({
           code: issue.code === "unrecognized_keys" ? "not-supported" : "value",
           expression: issue.path.length > 0 ? issue.path.join(".") : undefined,
-          diagnostics: issue.message,
+          diagnostics: issue.path.length > 0
+            ? `${issue.path.join(".")}: ${issue.message}`
+            : issue.message,
         })),
       );
     }

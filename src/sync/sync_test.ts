@@ -192,3 +192,57 @@ Deno.test("runSync() sends a member listed twice for one organization once", asy
   assert.equal(report.members.stored, 2);
   assert.equal(report.exitCode, ExitCode.ok);
 });
+
+Deno.test("runSync() sends a failed call's members again later when the breaker allows, and stops after that many failures in a row", async () => {
+  const unavailable = () =>
+    Promise.reject(
+      new HelsenorgeError(
+        "ERR_HELSENORGE_UNAVAILABLE",
+        "no usable answer after 5 attempts",
+        { step: "members", attempts: 5 },
+      ),
+    );
+  // Call 2 fails: with a breaker of 2 its member is sent again and stored.
+  const once = fakeTarget(() => "stored");
+  let calls = 0;
+  const recovering = await runSync({
+    target: {
+      ...once.target,
+      members: (bundle) =>
+        ++calls === 2 ? unavailable() : once.target.members(bundle),
+    },
+    members: rows(),
+    rules,
+    batchSize: 1,
+    concurrency: 1,
+    breakerFailures: 2,
+  });
+  assert.equal(calls, 5);
+  assert.equal(recovering.members.stored, IDS.length);
+  assert.equal(recovering.stoppedBecause, undefined);
+  assert.equal(recovering.exitCode, ExitCode.ok);
+
+  // Calls 2 and 3 fail in a row: the breaker opens; the rest is not sent.
+  calls = 0;
+  const stopped = await runSync({
+    target: {
+      ...once.target,
+      members: (bundle) =>
+        ++calls >= 2 ? unavailable() : once.target.members(bundle),
+    },
+    members: rows(),
+    rules,
+    batchSize: 1,
+    concurrency: 1,
+    breakerFailures: 2,
+  });
+  assert.equal(calls, 3);
+  assert.equal(stopped.members.stored, 1);
+  assert.equal(stopped.members.failed, 2);
+  assert.equal(stopped.members.notSent, 1);
+  assert.match(
+    stopped.stoppedBecause!,
+    /circuit breaker opened after 2 member calls in a row/,
+  );
+  assert.equal(stopped.exitCode, ExitCode.incomplete);
+});
