@@ -76,6 +76,9 @@ export async function seedOperatorService(
     log: () => {},
   });
 
+  const clock = new SeedClock(Date.now() - 3 * 24 * HOUR);
+  const now = clock.now;
+
   // Response times are simulated: the client's clock jumps by the time a
   // call "took", so the chart has realistic figures without waiting.
   let skew = 0;
@@ -83,7 +86,9 @@ export async function seedOperatorService(
   const inProcess: typeof fetch = async (input, init) => {
     const response = await mock.app.request(input, init);
     callNo++;
-    skew += 180 + ((callNo * 733) % 1400);
+    const took = 120 + ((callNo * 733) % 1900);
+    skew += took;
+    if (!clock.live) clock.ms += took;
     return response;
   };
   const client = new HelsenorgeClient({
@@ -95,8 +100,6 @@ export async function seedOperatorService(
   });
   const target = clientTarget(client);
 
-  const clock = new SeedClock(Date.now() - 3 * 24 * HOUR);
-  const now = clock.now;
   const logs: string[] = [];
   const log = createLogger({ sink: (line) => logs.push(line), now });
   const state = await openStateStore({ path: `${dir}/state.sqlite`, now });
@@ -108,7 +111,7 @@ export async function seedOperatorService(
   // Three nightly runs at 02:30 Oslo-ish, the last one last night.
   const night = (daysAgo: number) => {
     const d = new Date(Date.now() - daysAgo * 24 * HOUR);
-    d.setUTCHours(0, 30, 0, 0);
+    d.setUTCHours(1, 30, 0, 0);
     return +d;
   };
   const rows = (list: string[][]) =>
@@ -131,6 +134,7 @@ export async function seedOperatorService(
     state,
     lease,
     trigger: "cron",
+    batchSize: 6,
     now,
   });
 
@@ -146,6 +150,7 @@ export async function seedOperatorService(
     state,
     lease,
     trigger: "cron",
+    batchSize: 6,
     now,
   });
 
@@ -164,6 +169,7 @@ export async function seedOperatorService(
     state,
     lease,
     trigger: "cron",
+    batchSize: 6,
     now,
   });
 

@@ -68,6 +68,8 @@ const en = {
     ended: "Ended",
   } as Record<string, string>,
   total: "Total",
+  rows: "rows",
+  value: "Value",
   statusHeading: "Status",
   retries: "Waiting for a retry",
   retriesHelp:
@@ -183,6 +185,8 @@ const nb: Dictionary = {
     ended: "Avsluttet",
   },
   total: "Totalt",
+  rows: "rader",
+  value: "Verdi",
   statusHeading: "Status",
   retries: "Venter på nytt forsøk",
   retriesHelp:

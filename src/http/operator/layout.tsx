@@ -24,7 +24,7 @@ th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--
 th { background: #f0f2f5; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .muted { color: #59636e; }
-.badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .85rem; font-weight: 600; }
+.badge { white-space: nowrap; display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .85rem; font-weight: 600; }
 .ok { background: #dafbe1; color: var(--ok); }
 .warn { background: #fff8c5; color: var(--warn); }
 .bad { background: #ffebe9; color: var(--bad); }

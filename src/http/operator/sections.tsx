@@ -130,8 +130,9 @@ export function Actions({ view, t, csrf, language }: Props) {
             : <p>{t.noProblemsToDownload}</p>}
           {run && (
             <p class="muted">
-              {t.downloadCsvHelp} {formatTime(run.startedAt, language)},{" "}
-              {run.problemCount}
+              {`${t.downloadCsvHelp} (${
+                formatTime(run.startedAt, language)
+              }, ${run.problemCount} ${t.rows})`}
             </p>
           )}
         </div>
@@ -319,7 +320,7 @@ export function Rejected({ view, t, language }: Props) {
             <tr>
               <th>{t.run}</th>
               <th class="num">{t.row}</th>
-              <th>{t.member}</th>
+              <th>{t.value}</th>
               <th>{t.code}</th>
               <th>{t.reason}</th>
             </tr>
