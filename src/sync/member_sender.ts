@@ -71,6 +71,12 @@ export interface MemberSenderOptions {
   breakerFailures?: number;
 }
 
+/**
+ * Member calls in a row with no usable answer (after the client's own
+ * resends) before a run stops; the CLI, the service and tests share it.
+ */
+export const DEFAULT_BREAKER_FAILURES = 3;
+
 /** Sends member batches; one instance per run. */
 export class MemberSender {
   readonly #options: MemberSenderOptions;
@@ -80,7 +86,7 @@ export class MemberSender {
   #breakerTripped = false;
 
   constructor(options: MemberSenderOptions) {
-    const { breakerFailures = 1 } = options;
+    const { breakerFailures = DEFAULT_BREAKER_FAILURES } = options;
     if (!Number.isInteger(breakerFailures) || breakerFailures < 1) {
       throw new RangeError(
         `breakerFailures must be a whole number >= 1, got ${breakerFailures}`,
@@ -224,7 +230,7 @@ export class MemberSender {
    * `breakerFailures` calls in a row had none.
    */
   #shouldStop(error: unknown, reason: string): boolean {
-    const { breakerFailures = 1 } = this.#options;
+    const { breakerFailures = DEFAULT_BREAKER_FAILURES } = this.#options;
     if (this.#stopReason !== undefined) return true;
     const transient = error instanceof HelsenorgeError &&
       (error.code === "ERR_HELSENORGE_UNAVAILABLE" ||

@@ -38,7 +38,7 @@ import { saveOfferings } from "../state/offerings.ts";
 import type { StateStore } from "../state/store.ts";
 import { endAbsentMembers } from "./end_memberships.ts";
 import { LatencyRecorder } from "./latency.ts";
-import { MemberSender } from "./member_sender.ts";
+import { DEFAULT_BREAKER_FAILURES, MemberSender } from "./member_sender.ts";
 import {
   emptyMemberCounts,
   exitCodeFor,
@@ -171,7 +171,7 @@ async function syncInScope(
     minBatchSize = Math.min(batchSize, options.maxBatchSize ?? batchSize),
     maxBatchSize = Math.max(batchSize, minBatchSize),
     targetLatencyMs,
-    breakerFailures = 1,
+    breakerFailures = DEFAULT_BREAKER_FAILURES,
     concurrency = 2,
     failedEntryRounds = 2,
     environment = "mock",

@@ -173,6 +173,7 @@ Deno.test("runSync() stops when Helsenorge stays unavailable and says so", async
     rules,
     batchSize: 1,
     concurrency: 1,
+    breakerFailures: 1,
   });
   assert.equal(calls, 1);
   assert.equal(report.members.failed, 1);
