@@ -40,8 +40,16 @@ export function maskNationalId(value: string): string {
  * ```
  */
 export function maskIdsInText(text: string): string {
-  return text.replace(
-    /(?<!\d)\d(?:[ \u00a0.\-]?\d){9,}(?!\d)/g,
-    (run) => maskNationalId(run.replace(/[^\d]/g, "")),
-  );
+  // UUIDs (run ids, upload ids) hold digit runs joined by hyphens; they are
+  // not national ids and must stay intact to be matched across logs.
+  return text.split(UUID).map((part, i) =>
+    i % 2 === 1 ? part : part.replace(
+      /(?<!\d)\d(?:[ \u00a0.\-]?\d){9,}(?!\d)/g,
+      (run) => maskNationalId(run.replace(/[^\d]/g, "")),
+    )
+  ).join("");
 }
+
+/** A UUID, captured so `split` keeps it (at odd positions). */
+const UUID =
+  /([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/;

@@ -32,3 +32,15 @@ Deno.test("maskIdsInText() masks ids written with spaces, dots or hyphens, and 1
     "org 948 554 062 from 01.01.2026 tel 22 00 00 00",
   );
 });
+
+Deno.test("maskIdsInText() leaves UUIDs intact but masks an id next to one", () => {
+  const run = "86ad9e4a-cfdd-4281-8914-47cd1346b2c3";
+  assert.equal(
+    maskIdsInText(`run ${run} member 23907640450`),
+    `run ${run} member 239076*****`,
+  );
+  assert.equal(
+    maskIdsInText("upload 6af2c9d9-3428-4a16-8a16-310e33890d5b"),
+    "upload 6af2c9d9-3428-4a16-8a16-310e33890d5b",
+  );
+});
