@@ -80,10 +80,17 @@ export async function statusCommand(args: string[]): Promise<number> {
   }
 
   const secret = Deno.env.get("MEDLEMSBRO_ID_KEY_SECRET");
-  const store = await openStateStore({
-    path,
-    idKeySecret: secret ? encoder.encode(secret) : undefined,
-  });
+  let store;
+  try {
+    store = await openStateStore({
+      path,
+      idKeySecret: secret ? encoder.encode(secret) : undefined,
+      environment: env,
+    });
+  } catch (error) {
+    err(`${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.usage;
+  }
   try {
     const summary = await store.statusSummary();
     summary.runs = await store.lastRuns(runs);

@@ -14,6 +14,7 @@ import {
   SettingsError,
 } from "../config/settings.ts";
 import type { ClientEvent } from "../helsenorge/client.ts";
+import { MedlemsbroError } from "../errors.ts";
 import { InputError } from "../input/problem.ts";
 import { readOfferings } from "../input/offerings.ts";
 import { readMembers } from "../input/read_members.ts";
@@ -322,7 +323,7 @@ export async function syncCommand(args: string[]): Promise<number> {
       err(`Could not read the input: ${error.message}\n`);
       return ExitCode.usage;
     }
-    if (isFileError(error)) {
+    if (isFileError(error) || isStateSetupError(error)) {
       err(`${describe(error)}\n`);
       return ExitCode.usage;
     }
@@ -404,6 +405,7 @@ async function openState(
   return await openStateStore({
     path,
     idKeySecret: secret ? new TextEncoder().encode(secret) : undefined,
+    environment: settings.env,
   });
 }
 
@@ -434,6 +436,13 @@ function isFileError(error: unknown): error is Error {
     error instanceof Deno.errors.IsADirectory ||
     error instanceof Deno.errors.NotADirectory ||
     error instanceof Deno.errors.NotCapable;
+}
+
+/** The state store could not be opened as configured (path, secret, environment). */
+function isStateSetupError(error: unknown): boolean {
+  return (error instanceof MedlemsbroError &&
+    error.code.startsWith("ERR_STATE_")) ||
+    (error instanceof RangeError && /id-key secret/.test(error.message));
 }
 
 function describe(error: unknown): string {

@@ -66,6 +66,7 @@ export async function createServiceContext(
     state = await openStateStore({
       path: path === "none" ? ":memory:" : path,
       idKeySecret: secret ? new TextEncoder().encode(secret) : undefined,
+      environment: settings.env,
     });
   } catch (error) {
     await connection.close();

@@ -80,6 +80,49 @@ export interface StateStoreOptions {
   now?: () => Date;
   /** Upgrades by the version they start from; none exist yet. */
   migrations?: Record<number, Migration>;
+  /**
+   * The Helsenorge environment this store tracks. Recorded on first use; a
+   * store made for another environment is refused, since a member's status
+   * at one environment says nothing about another.
+   */
+  environment?: string;
+}
+
+/**
+ * The store holds national ids: its folder, file and SQLite's companion
+ * files are owner-only. SQLite creates `-wal` and `-shm` with the main
+ * file's mode, so the file is made 0600 before SQLite first opens it.
+ */
+async function ownerOnly(path: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    const file = await Deno.open(path, {
+      create: true,
+      write: true,
+      mode: 0o600,
+    });
+    file.close();
+  } catch {
+    return; // Not a writable file: openKv says why.
+  }
+  for (const suffix of ["", "-wal", "-shm"]) {
+    await Deno.chmod(path + suffix, 0o600).catch(() => {});
+  }
+}
+
+async function bindEnvironment(kv: Deno.Kv, environment: string) {
+  const key = ["meta", "environment"];
+  const stored = await kv.get<string>(key);
+  if (stored.value === null) {
+    await kv.atomic().check(stored).set(key, environment).commit();
+    return bindEnvironment(kv, environment);
+  }
+  if (stored.value !== environment) {
+    throw new MedlemsbroError(
+      "ERR_STATE_ENVIRONMENT",
+      `Cannot use this state store for ${environment}: it tracks members at ${stored.value}. Give each environment its own --state`,
+    );
+  }
 }
 
 /** A member of a batch with the store's decision about it. */
@@ -103,23 +146,29 @@ export async function openStateStore(
     retrySchedule = DEFAULT_RETRY_SCHEDULE,
     now = () => new Date(),
     migrations = {},
+    environment,
   } = options;
   const schedule = checkRetrySchedule(retrySchedule);
   const keyer = await createIdKeyer(idKeySecret);
 
   let kv = given;
   if (kv === undefined) {
-    if (path !== undefined && path !== ":memory:") {
-      // The store holds national ids: owner-only folder and file.
-      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    }
-    kv = await Deno.openKv(path);
-    if (path !== undefined && path !== ":memory:") {
-      await Deno.chmod(path, 0o600);
+    if (path !== undefined && path !== ":memory:") await ownerOnly(path);
+    try {
+      kv = await Deno.openKv(path);
+    } catch (cause) {
+      throw new MedlemsbroError(
+        "ERR_STATE_OPEN",
+        `Cannot open the state store ${path}: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }; give --state a SQLite file (created if missing)`,
+        { cause },
+      );
     }
   }
   try {
     await prepare(kv, keyer, migrations);
+    if (environment !== undefined) await bindEnvironment(kv, environment);
   } catch (error) {
     if (given === undefined) kv.close();
     throw error;

@@ -336,3 +336,32 @@ Deno.test("statusSummary() holds no full national id", async () => {
     assert.equal(state?.state.reason, "citizen 100000***** not active");
   });
 });
+
+Deno.test("openStateStore() keeps the file and SQLite's companions owner-only and binds the store to one environment", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/state/test1.sqlite`;
+  try {
+    const store = await openStateStore({ path, environment: "test1" });
+    await store.kv.set(["probe"], "x".repeat(1000));
+    for (const suffix of ["", "-wal", "-shm"]) {
+      const mode = (await Deno.stat(path + suffix)).mode! & 0o777;
+      assert.equal(
+        mode,
+        0o600,
+        `${suffix || "main file"} is ${mode.toString(8)}`,
+      );
+    }
+    assert.equal((await Deno.stat(`${dir}/state`)).mode! & 0o777, 0o700);
+    store.close();
+
+    await assert.rejects(
+      () => openStateStore({ path, environment: "prod" }),
+      (error: Error & { code?: string }) =>
+        error.code === "ERR_STATE_ENVIRONMENT" &&
+        /tracks members at test1/.test(error.message),
+    );
+    (await openStateStore({ path, environment: "test1" })).close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
