@@ -60,10 +60,12 @@ export function outcomeState(
   runId?: string,
 ): MemberState {
   const { member, hash, outcome } = result;
-  const attempts = old !== undefined && old.contentHash === hash &&
-      old.lastOutcome === outcome && old.attempts > 0
-    ? old.attempts + 1
-    : 1;
+  const repeated = old !== undefined && old.contentHash === hash &&
+    old.lastOutcome === outcome && old.attempts > 0;
+  // Resends within one run (the breaker's, the failed-entry rounds) are one
+  // attempt as far as the retry schedule goes: its first step is still next.
+  const sameRun = runId !== undefined && old?.lastRunId === runId;
+  const attempts = !repeated ? 1 : sameRun ? old.attempts : old.attempts + 1;
   const base = {
     ...fromMember(member, old),
     contentHash: hash,

@@ -365,3 +365,30 @@ Deno.test("openStateStore() keeps the file and SQLite's companions owner-only an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("recordOutcomes() counts resends within one run as one attempt for the retry schedule", async () => {
+  const now = new Date("2026-12-04T10:00:00Z");
+  const store = await openStateStore({ path: ":memory:", now: () => now });
+  try {
+    const member = testMember(0);
+    const failed = {
+      member,
+      hash: contentHash(member),
+      outcome: "failed" as const,
+      reason: "HTTP 503",
+    };
+    for (let i = 0; i < 3; i++) {
+      await store.recordOutcomes([failed], { runId: "run-1" });
+    }
+    let [stored] = await store.getMembers([member]);
+    assert.equal(stored?.state.attempts, 1);
+    assert.equal(stored?.state.nextRetryAt, "2026-12-04T10:05:00.000Z");
+
+    await store.recordOutcomes([failed], { runId: "run-2" });
+    [stored] = await store.getMembers([member]);
+    assert.equal(stored?.state.attempts, 2);
+    assert.equal(stored?.state.nextRetryAt, "2026-12-04T10:15:00.000Z");
+  } finally {
+    store.close();
+  }
+});
