@@ -102,6 +102,13 @@ export function formatSummary(
       );
     }
   }
+  if (
+    m.read === 0 && !report.input && o.status === "skipped" &&
+    report.exitCode !== 4
+  ) {
+    lines.push("  Members:   none were due for a retry");
+  }
+  for (const note of report.notes ?? []) lines.push(`  Note: ${note}`);
   if (report.stoppedBecause) lines.push(`  Stopped: ${report.stoppedBecause}`);
   lines.push(ENDINGS[report.exitCode] ?? `Exit code ${report.exitCode}.`);
   return lines.join("\n") + "\n";

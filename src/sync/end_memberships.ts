@@ -37,8 +37,16 @@ export interface EndMembershipsOptions {
 }
 
 export type EndMembershipsResult =
-  | { ok: true; ended: number; failed: number }
-  | { ok: false; refused: string };
+  & ({ ok: true; ended: number; failed: number } | {
+    ok: false;
+    refused: string;
+  })
+  & {
+    /** Member calls made to end memberships. */
+    calls: number;
+    /** Organizations the export did not cover, and the like. */
+    notes: string[];
+  };
 
 /** End absent members' memberships; see the module docs. */
 export async function endAbsentMembers(
@@ -55,6 +63,21 @@ export async function endAbsentMembers(
 
   const summary = await state.statusSummary();
   const orgs = [...organizations];
+  const notes: string[] = [];
+  if (orgs.length === 0) {
+    notes.push(
+      "the full export held no valid members, so no membership was ended",
+    );
+  }
+  for (const [org, byStatus] of Object.entries(summary.organizations)) {
+    const tracked = byStatus.stored + byStatus.pending +
+      byStatus["not-consented"] + byStatus.invalid;
+    if (tracked > 0 && !orgs.includes(org)) {
+      notes.push(
+        `organization ${org} is not in this full export, so none of its ${tracked} members were ended`,
+      );
+    }
+  }
   if (!allowMassEnd) {
     for (const org of orgs) {
       const byStatus = summary.organizations[org];
@@ -66,6 +89,8 @@ export async function endAbsentMembers(
       if (tracked > 0 && absent / tracked > maxEndShare) {
         return {
           ok: false,
+          calls: 0,
+          notes,
           refused:
             `refused to end ${absent} of ${tracked} memberships of organization ${org} (${
               Math.round(absent / tracked * 100)
@@ -79,12 +104,14 @@ export async function endAbsentMembers(
 
   let ended = 0;
   let failed = 0;
+  let calls = 0;
   for (const org of orgs) {
     let batch: StoredMember[] = [];
     const flush = async () => {
       const result = await endBatch(options, batch);
       ended += result.ended;
       failed += result.failed;
+      calls += result.calls;
       batch = [];
     };
     for await (const member of state.membersNotSeenInRun(org, runId)) {
@@ -93,13 +120,13 @@ export async function endAbsentMembers(
     }
     if (batch.length > 0) await flush();
   }
-  return { ok: true, ended, failed };
+  return { ok: true, ended, failed, calls, notes };
 }
 
 async function endBatch(
   options: EndMembershipsOptions,
   members: StoredMember[],
-): Promise<{ ended: number; failed: number }> {
+): Promise<{ ended: number; failed: number; calls: number }> {
   const { state, runId, target, today, now } = options;
   // Today, unless it ended earlier; never before it started (a membership
   // that had not begun ends on its first day).
@@ -118,7 +145,9 @@ async function endBatch(
   }));
 
   let failed = 0;
+  let calls = 0;
   if (held.length > 0) {
+    calls++;
     const { bundle, entryMembers } = membersBundle(
       held.map((m) => storedToMember(m, endOf(m))),
     );
@@ -139,7 +168,7 @@ async function endBatch(
     }
   }
   await state.markEnded(ends, { runId, now: now() });
-  return { ended: ends.length, failed };
+  return { ended: ends.length, failed, calls };
 }
 
 /** A stored member as a member to send again (retries, ends). */

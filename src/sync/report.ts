@@ -89,6 +89,8 @@ export interface SyncReport {
   problems: Problem[];
   /** Problems left out of `problems` past the cap (still counted above). */
   problemsOmitted: number;
+  /** Things the run decided that a person should know (not errors). */
+  notes?: string[];
   /** Why the run could not finish, when it could not. */
   stoppedBecause?: string;
   /**

@@ -96,46 +96,49 @@ function retryRun(
     now = () => new Date(),
   } = options;
 
-  return inRunScope({ state, lease, trigger, now }, async (run) => {
-    const startedAt = now().toISOString();
-    const counts = emptyMemberCounts();
-    const problems = new ProblemList();
-    const latency = new LatencyRecorder();
-    const sender = new MemberSender({
-      target,
-      counts,
-      problems,
-      state,
-      runId: run?.id,
-      force,
-      latency,
-      now,
-    });
+  return inRunScope(
+    { state, lease, trigger, environment, now },
+    async (run) => {
+      const startedAt = now().toISOString();
+      const counts = emptyMemberCounts();
+      const problems = new ProblemList();
+      const latency = new LatencyRecorder();
+      const sender = new MemberSender({
+        target,
+        counts,
+        problems,
+        state,
+        runId: run?.id,
+        force,
+        latency,
+        now,
+      });
 
-    await forEachBounded(
-      chunk(source(counts), batchSize),
-      concurrency,
-      (batch) => sender.send(batch),
-    );
-    await sender.resendFailed(batchSize, 1);
+      await forEachBounded(
+        chunk(source(counts), batchSize),
+        concurrency,
+        (batch) => sender.send(batch),
+      );
+      await sender.resendFailed(batchSize, 1);
 
-    const report = {
-      startedAt,
-      finishedAt: now().toISOString(),
-      environment,
-      destination,
-      dryRun: false,
-      offerings: skippedOfferings(),
-      members: counts,
-      problems: problems.items,
-      problemsOmitted: problems.omitted,
-      latency: latency.record(),
-      stoppedBecause: sender.stopReason === undefined
-        ? undefined
-        : `member calls stopped: ${sender.stopReason}`,
-    };
-    return { ...report, exitCode: exitCodeFor(report) };
-  });
+      const report = {
+        startedAt,
+        finishedAt: now().toISOString(),
+        environment,
+        destination,
+        dryRun: false,
+        offerings: skippedOfferings(),
+        members: counts,
+        problems: problems.items,
+        problemsOmitted: problems.omitted,
+        latency: latency.record(),
+        stoppedBecause: sender.stopReason === undefined
+          ? undefined
+          : `member calls stopped: ${sender.stopReason}`,
+      };
+      return { ...report, exitCode: exitCodeFor(report) };
+    },
+  );
 }
 
 async function* due(

@@ -35,6 +35,8 @@ export interface RunScopeOptions {
   lease?: LeaseOptions;
   /** What started the run, kept in its record. */
   trigger?: string;
+  /** Environment name, for a report of a run that could not start. */
+  environment?: string;
   now: () => Date;
 }
 
@@ -47,7 +49,7 @@ export async function inRunScope(
   options: RunScopeOptions,
   work: (run: Run | undefined) => Promise<SyncReport>,
 ): Promise<SyncReport> {
-  const { state, lease, trigger, now } = options;
+  const { state, lease, trigger, environment = "", now } = options;
   if (!state) return await work(undefined);
 
   let renewal: ReturnType<typeof setInterval> | undefined;
@@ -58,6 +60,7 @@ export async function inRunScope(
     if (!acquired.ok) {
       return busyReport(
         now().toISOString(),
+        environment,
         `another run (${acquired.heldBy}) is in progress; its lease lasts until ${acquired.until}. Try again later`,
       );
     }
@@ -104,11 +107,15 @@ export async function inRunScope(
   }
 }
 
-function busyReport(at: string, why: string): SyncReport {
+function busyReport(
+  at: string,
+  environment: string,
+  why: string,
+): SyncReport {
   return {
     startedAt: at,
     finishedAt: at,
-    environment: "",
+    environment,
     dryRun: false,
     offerings: skippedOfferings(),
     members: emptyMemberCounts(),

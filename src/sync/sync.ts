@@ -146,6 +146,7 @@ export function runSync(options: SyncOptions): Promise<SyncReport> {
       state: options.state,
       lease: options.lease,
       trigger: options.trigger,
+      environment: options.environment,
       now,
     },
     (run) => syncInScope(options, run?.id, now),
@@ -184,6 +185,7 @@ async function syncInScope(
   const startedAt = now().toISOString();
   const problems = new ProblemList();
   const counts = emptyMemberCounts();
+  const notes: string[] = [];
   const latency = new LatencyRecorder();
   let stoppedBecause: string | undefined;
 
@@ -255,6 +257,8 @@ async function syncInScope(
         batchSize: sizer.current,
         now,
       });
+      counts.batches += result.calls;
+      notes.push(...result.notes);
       if (result.ok) {
         counts.ended = result.ended;
         if (result.failed > 0) {
@@ -278,6 +282,7 @@ async function syncInScope(
     members: counts,
     problems: problems.items.sort((a, b) => a.row - b.row),
     problemsOmitted: problems.omitted,
+    notes: notes.length > 0 ? notes : undefined,
     stoppedBecause,
     latency: nonEmpty(latency.record()),
     batchSize: counts.batches > 0 ? sizer?.record() : undefined,

@@ -157,3 +157,27 @@ Deno.test("--full refuses to end half the list without allowMassEnd, and ends it
     await Deno.remove(path);
   }
 });
+
+Deno.test("--full says so when an organization is missing from the export, and ends none of its members", async () => {
+  const h = await createHarness({ start: "2026-06-15T08:00:00.000Z" });
+  // Keep the header and the rows of organization 974 760 673 only.
+  const path = await exportCopy((lines) =>
+    lines.filter((line, i) => i === 0 || /974 ?760 ?673/.test(line))
+  );
+  try {
+    await h.sync(FIXTURE, { full: true });
+    const callsBefore = memberCalls(h.mock).length;
+    const report = await h.sync(path, { full: true, allowMassEnd: true });
+    assert.equal(report.members.ended, 0);
+    assert.equal(memberCalls(h.mock).length, callsBefore);
+    assert.ok(
+      report.notes?.some((note) =>
+        /organization 948554062 is not in this full export/.test(note)
+      ),
+      JSON.stringify(report.notes),
+    );
+  } finally {
+    h.close();
+    await Deno.remove(path);
+  }
+});
