@@ -7,6 +7,9 @@
 
 import { MedlemsbroError } from "../errors.ts";
 
+// Kept here too: callers have imported it from this module.
+export { redactSecrets, scrubServerText } from "./scrub.ts";
+
 /**
  * Why authentication failed. `code` is one of:
  * - `ERR_AUTH_KEY`: the signing key is missing, unreadable or unusable.
@@ -39,21 +42,4 @@ export class AuthError extends MedlemsbroError {
     this.status = fields.status;
     this.retryable = fields.retryable ?? false;
   }
-}
-
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g;
-
-/**
- * Make text from a server safe to show: JWT-shaped strings are replaced,
- * and the text is cut to `max` characters. Servers should never echo a
- * token, but a message from elsewhere is not ours to trust.
- */
-export function redactSecrets(text: string, max = 300): string {
-  const clean = text.replace(JWT_SHAPED, "[redacted]")
-    .replace(
-      /-----BEGIN [^-]+-----[\s\S]*?(-----END [^-]+-----|$)/g,
-      "[redacted]",
-    )
-    .replace(/[\r\n]+/g, " ");
-  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

@@ -26,13 +26,14 @@
  * @module
  */
 
-import { AuthError, redactSecrets } from "./auth_error.ts";
+import { AuthError } from "./auth_error.ts";
 import {
   createClientAssertion,
   JWT_BEARER_ASSERTION_TYPE,
 } from "./client_assertion.ts";
 import type { DpopProofer } from "./dpop.ts";
 import type { SigningKey } from "./keys.ts";
+import { scrubServerText } from "./scrub.ts";
 
 /** Which token service: HelseID or Helsenorge's own STS. */
 export type TokenFlavour = "helseid" | "sts";
@@ -257,7 +258,9 @@ export class TokenSource {
       const why = cause instanceof DOMException && cause.name === "TimeoutError"
         ? `no answer within ${timeoutMs} ms`
         : `network error: ${
-          redactSecrets(cause instanceof Error ? cause.message : String(cause))
+          scrubServerText(
+            cause instanceof Error ? cause.message : String(cause),
+          )
         }`;
       throw new AuthError(
         "ERR_AUTH_TOKEN_UNAVAILABLE",
@@ -314,10 +317,10 @@ export class TokenSource {
 
   #refusal(status: number, body: TokenResponse): AuthError {
     const error = typeof body.error === "string"
-      ? redactSecrets(body.error, 60)
+      ? scrubServerText(body.error, 60)
       : undefined;
     const description = typeof body.error_description === "string"
-      ? redactSecrets(body.error_description)
+      ? scrubServerText(body.error_description)
       : undefined;
     const said = [error, description].filter(Boolean).join(": ");
     return new AuthError(

@@ -283,6 +283,24 @@ Deno.test("a refusal names the endpoint, error and hint, and never a token or as
   }
 });
 
+Deno.test("a refusal masks a national id and a Bearer value in the endpoint's error_description", async () => {
+  const endpoint = tokenEndpoint([{
+    status: 400,
+    body: {
+      error: "invalid_request",
+      error_description:
+        "subject 23907640450 not allowed; got Bearer 2YotnFZFEjr1zCsicMWpAA",
+    },
+  }]);
+  const error = await source(endpoint).get().catch((e) => e);
+  assert.ok(error instanceof AuthError);
+  assert.match(
+    error.message,
+    /\(invalid_request: subject 239076\*\*\*\*\* not allowed; got Bearer \[redacted\]\)$/,
+  );
+  assert.doesNotMatch(error.message, /23907640450|2YotnFZ/);
+});
+
 Deno.test("no answer is ERR_AUTH_TOKEN_UNAVAILABLE, retryable, with secrets redacted", async () => {
   const cases: [Reply | Error, RegExp][] = [
     [{ status: 502 }, /: HTTP 502$/],

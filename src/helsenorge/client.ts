@@ -17,7 +17,7 @@
 
 import type { Bundle, OperationOutcome } from "fhir/r4";
 import { MedlemsbroError } from "../errors.ts";
-import { maskIdsInText } from "../identifiers/mask.ts";
+import { scrubServerText } from "../auth/scrub.ts";
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
@@ -526,7 +526,9 @@ function formatWait(ms: number): string {
 /**
  * One line from an OperationOutcome's issues, for error messages: each
  * issue's elements and text, joined by "; ". Empty when there is nothing to
- * say, so a caller adds its own ": " only before real text.
+ * say, so a caller adds its own ": " only before real text. The line is the
+ * server's text, so it goes through `scrubServerText`: tokens, keys and
+ * national ids a server echoes never reach a message or report.
  */
 export function summarizeOutcome(outcome: OperationOutcome): string {
   const issues = Array.isArray(outcome.issue) ? outcome.issue : [];
@@ -540,7 +542,7 @@ export function summarizeOutcome(outcome: OperationOutcome): string {
     return either ? [either] : [];
   });
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : "";
-  return maskIdsInText((shown.join("; ") + more).trim());
+  return scrubServerText((shown.join("; ") + more).trim(), 600);
 }
 
 function parseJson(text: string): unknown {
@@ -571,7 +573,8 @@ function describeChallenge(
   const challenge = headers.get("www-authenticate") ?? "";
   const error = /\berror="([^"]{1,60})"/.exec(challenge)?.[1];
   const tried = reauthorized.has("token") ? ", also with a new token" : "";
-  return `${error ? ` (${error.replace(/[^\w .:-]/g, "")})` : ""}${tried}`;
+  const shown = error && scrubServerText(error.replace(/[^\w .:-]/g, ""));
+  return `${shown ? ` (${shown})` : ""}${tried}`;
 }
 
 function describe(error: unknown): string {

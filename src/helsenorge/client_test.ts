@@ -125,6 +125,52 @@ Deno.test("sendMembers() never resends a 400 and reports the outcome, ids masked
   assert.doesNotMatch(error.message, /23907640450/);
 });
 
+Deno.test("a 400 whose OperationOutcome echoes the Authorization header shows no token", async () => {
+  const token = "eyJhbGciOiJIUzI1NiJ9.SECRETTOKEN.sig";
+  const outcome = {
+    resourceType: "OperationOutcome",
+    issue: [
+      {
+        severity: "error",
+        code: "security",
+        diagnostics: `token Bearer ${token} rejected`,
+      },
+      {
+        severity: "error",
+        code: "invalid",
+        details: {
+          text: "Authorization: DPoP eyJhbGciOiJFUzI1NiJ9.eyJ4IjoxfQ",
+        },
+        expression: ["Bundle.entry[0]"],
+      },
+    ],
+  };
+  const { instance } = client([fhir(outcome, 400)]);
+  const error = await instance.sendMembers(batch).catch((e) => e);
+  assert.ok(error instanceof HelsenorgeError);
+  assert.equal(
+    error.message,
+    "Helsenorge refused the members call with HTTP 400: token Bearer [redacted] rejected; Bundle.entry[0]: Authorization: DPoP [redacted]",
+  );
+  assert.doesNotMatch(error.message, /SECRETTOKEN|eyJ/);
+});
+
+Deno.test("summarizeOutcome() scrubs each issue's text: tokens, PEM blocks and national ids", () => {
+  const summary = summarizeOutcome({
+    resourceType: "OperationOutcome",
+    issue: [{
+      severity: "error",
+      code: "invalid",
+      diagnostics:
+        "Patient 23907640450 signed with -----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY----- by Bearer 2YotnFZFEjr1zCsicMWpAA",
+    }],
+  });
+  assert.equal(
+    summary,
+    "Patient 239076***** signed with [redacted] by Bearer [redacted]",
+  );
+});
+
 Deno.test("sendMembers() gives up after maxAttempts with ERR_HELSENORGE_UNAVAILABLE", async () => {
   const { instance, calls } = client(
     [fhir({}, 500), fhir({}, 502), fhir({}, 503)],

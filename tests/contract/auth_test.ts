@@ -10,7 +10,11 @@ import type { Bundle } from "fhir/r4";
 import { SignJWT } from "jose";
 import { AuthError } from "../../src/auth/auth_error.ts";
 import { createDemoClient } from "../../src/auth/demo_client.ts";
-import { HelsenorgeError } from "../../src/helsenorge/client.ts";
+import { createAuthorizer } from "../../src/auth/authorizer.ts";
+import {
+  HelsenorgeClient,
+  HelsenorgeError,
+} from "../../src/helsenorge/client.ts";
 import { readMembers } from "../../src/input/read_members.ts";
 import { readOfferings } from "../../src/input/offerings.ts";
 import type { SyncReport } from "../../src/sync/report.ts";
@@ -485,5 +489,56 @@ Deno.test("a DPoP-bound token used with the Bearer scheme, or with another key's
     wrongKey.headers.get("www-authenticate") ?? "",
     /error="invalid_dpop_proof", error_description="the proof's key is not the token's"/,
   );
+  finish(h);
+});
+
+// --- server text that echoes secrets ------------------------------------------
+
+Deno.test("a 400 whose OperationOutcome repeats the Authorization header leaks the token neither into the error nor the report", async () => {
+  const h = await harness();
+  const sentTokens: string[] = [];
+  // The mock issues real tokens; its FHIR route is replaced by a server that
+  // echoes the header it got, as a careless proxy might.
+  const echoing = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.startsWith(BASE)) return h.fetch(input, init);
+    const authorization = new Headers(init?.headers).get("authorization") ??
+      "";
+    sentTokens.push(authorization.replace(/^Bearer /, ""));
+    return Promise.resolve(
+      new Response(
+        JSON.stringify({
+          resourceType: "OperationOutcome",
+          issue: [{
+            severity: "error",
+            code: "invalid",
+            diagnostics: `token ${authorization} rejected for 23907640450 (${
+              authorization.slice(7, 40)
+            })`,
+          }],
+        }),
+        { status: 400, headers: { "content-type": "application/fhir+json" } },
+      ),
+    );
+  }) as typeof fetch;
+  const client = new HelsenorgeClient({
+    baseUrl: BASE,
+    fetch: echoing,
+    authorize: createAuthorizer({ tokens: h.tokens }),
+    sleep: () => Promise.resolve(),
+  });
+
+  const report = await syncSample({ ...h, client });
+  assert.equal(report.offerings.status, "failed");
+  assert.match(
+    report.offerings.error ?? "",
+    /HTTP 400: token Bearer \[redacted\] rejected for 239076\*\*\*\*\* \(\[redacted\]\)/,
+  );
+  const text = JSON.stringify(report);
+  assert.ok(sentTokens.length > 0 && sentTokens[0].startsWith("eyJ"));
+  for (const token of sentTokens) {
+    assert.ok(!text.includes(token.slice(0, 20)), "the report shows the token");
+  }
+  assert.ok(!text.includes("23907640450"));
   finish(h);
 });
