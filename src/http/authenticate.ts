@@ -1,8 +1,11 @@
 /**
- * Authentication of webhook callers: an HMAC signature over the raw body
- * (see hmac_signature.ts), or a bearer token. A call with neither, or with
- * a wrong one, gets 401 before any handler runs, so it touches nothing.
- * A signature already used gets 409 (replay_guard.ts).
+ * Authentication of webhook callers: an HMAC signature over the timestamp,
+ * method, path and raw body (see hmac_signature.ts), or a bearer token. A
+ * call with neither, or with a wrong one, gets 401 before any handler runs,
+ * so it touches nothing. A signature already used gets 409
+ * (replay_guard.ts); a request refused after authentication (an error
+ * status: 415, 400, 422, ...) gives its signature back, so a corrected
+ * resend is not taken for a replay.
  *
  * The raw body is read here (after `bodyLimit`), so handlers read it again
  * from Hono's cache.
@@ -40,7 +43,8 @@ const REASONS: Record<Exclude<SignatureCheck, { ok: true }>["reason"], string> =
     malformed: "the signature or timestamp header is malformed",
     stale:
       "the signature's timestamp is too far from the server's clock (more than the allowed skew)",
-    mismatch: "the signature does not match the body with any active secret",
+    mismatch:
+      "the signature does not match the timestamp, method, path and body with any active secret",
   };
 
 const unauthorized = (detail: string) =>
@@ -69,18 +73,28 @@ export function authenticate(
     }
 
     const body = new Uint8Array(await c.req.arrayBuffer());
+    const url = new URL(c.req.url);
     const check = await verifyHmac({
       timestamp: c.req.header(TIMESTAMP_HEADER),
       signature: c.req.header(SIGNATURE_HEADER),
-    }, body);
+    }, { method: c.req.method, path: url.pathname + url.search, body });
     if (!check.ok) throw unauthorized(REASONS[check.reason]);
+    // Reserved before the handler runs, so of two identical requests racing
+    // only one goes through.
     if (!(await replayGuard.firstUse(check.signature))) {
       throw new ProblemError(409, "replayed-request", "Request replayed", {
         detail:
-          "this signature was already used; sign the request again with a new timestamp (event ids make a resend safe)",
+          "this signature was already used by an accepted request; sign the request again with a new timestamp (event ids make a resend safe)",
       });
     }
     c.set("caller", `hmac#${check.secretIndex + 1}`);
-    await next();
+    let accepted = false;
+    try {
+      await next();
+      accepted = c.res.status < 400 && c.error === undefined;
+    } finally {
+      // A refused request did nothing; its signature may be used again.
+      if (!accepted) await replayGuard.release(check.signature);
+    }
   };
 }

@@ -3,8 +3,14 @@
  *
  * ```
  * X-Medlemsbro-Timestamp: 1781510400                 (Unix seconds)
- * X-Medlemsbro-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+ * X-Medlemsbro-Signature: v1=<hex HMAC-SHA256(secret, "TIMESTAMP.METHOD.PATH.BODY")>
  * ```
+ *
+ * The signed text is the timestamp, the method in capitals, the path with
+ * its query as sent (`/status`, `/webhooks/members/full/ID?x=1`) and the raw
+ * body, joined by dots. Signing the method and path keeps a captured GET
+ * from being valid on another route, and two different GETs in the same
+ * second from having the same signature.
  *
  * Several `v1=` values may be sent, comma-separated (a caller rotating its
  * secret signs with both). The check accepts any active secret, compares in
@@ -33,12 +39,29 @@ export interface HmacVerifierOptions {
   now?: () => Date;
 }
 
-/** The bytes that are signed: `timestamp + "." + body`. */
-export function signedPayload(timestamp: string, body: Uint8Array): Uint8Array {
-  const head = encoder.encode(`${timestamp}.`);
-  const out = new Uint8Array(head.length + body.length);
+/** What a signature covers besides the timestamp. */
+export interface SignedRequest {
+  /** `GET`, `POST`, ...; upper-cased before signing. */
+  method: string;
+  /** The path and query as sent, e.g. `/webhooks/members` or `/status?x=1`. */
+  path: string;
+  /** The raw body; empty for a GET. */
+  body?: Uint8Array | string;
+}
+
+/** The bytes that are signed: `timestamp.METHOD.path.body`. */
+export function signedPayload(
+  timestamp: string,
+  request: SignedRequest,
+): Uint8Array {
+  const { method, path, body = new Uint8Array(0) } = request;
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const head = encoder.encode(
+    `${timestamp}.${method.toUpperCase()}.${path}.`,
+  );
+  const out = new Uint8Array(head.length + bytes.length);
   out.set(head);
-  out.set(body, head.length);
+  out.set(bytes, head.length);
   return out;
 }
 
@@ -53,25 +76,29 @@ function importKey(secret: string, usage: "sign" | "verify") {
 }
 
 /**
- * Sign a body as a caller does (tests, the load run, the README's example).
+ * Sign a request as a caller does (tests, the load run, the README's example).
  *
  * @example
  * ```ts
- * const headers = await signRequest("a-secret-of-16+chars", body, new Date());
- * await fetch(url, { method: "POST", body, headers });
+ * const path = "/webhooks/members";
+ * const headers = await signRequest(
+ *   "a-secret-of-16+chars",
+ *   { method: "POST", path, body },
+ *   new Date(),
+ * );
+ * await fetch(base + path, { method: "POST", body, headers });
  * ```
  */
 export async function signRequest(
   secret: string,
-  body: Uint8Array | string,
+  request: SignedRequest,
   at: Date,
 ): Promise<Record<string, string>> {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
   const timestamp = String(Math.floor(+at / 1000));
   const mac = await crypto.subtle.sign(
     "HMAC",
     await importKey(secret, "sign"),
-    signedPayload(timestamp, bytes) as BufferSource,
+    signedPayload(timestamp, request) as BufferSource,
   );
   return {
     [TIMESTAMP_HEADER]: timestamp,
@@ -86,7 +113,7 @@ export function createHmacVerifier(options: HmacVerifierOptions) {
 
   return async function verify(
     headers: { timestamp?: string; signature?: string },
-    body: Uint8Array,
+    request: SignedRequest,
   ): Promise<SignatureCheck> {
     const { timestamp, signature } = headers;
     if (!timestamp || !signature) return { ok: false, reason: "missing" };
@@ -103,7 +130,7 @@ export function createHmacVerifier(options: HmacVerifierOptions) {
     const skew = Math.abs(+now() / 1000 - Number(timestamp));
     if (skew > maxSkewSeconds) return { ok: false, reason: "stale" };
 
-    const data = signedPayload(timestamp, body) as BufferSource;
+    const data = signedPayload(timestamp, request) as BufferSource;
     const active = await keys;
     for (const hex of candidates) {
       const mac = fromHex(hex) as BufferSource;

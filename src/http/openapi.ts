@@ -30,7 +30,7 @@ export function registerOpenApi(app: App, version: string): void {
     in: "header",
     name: SIGNATURE_HEADER,
     description:
-      "`v1=` + hex HMAC-SHA256(secret, timestamp + '.' + raw body); several comma-separated values allowed. Sent with the timestamp header.",
+      "`v1=` + hex HMAC-SHA256(secret, timestamp + '.' + METHOD + '.' + path with query + '.' + raw body); several comma-separated values allowed. Sent with the timestamp header.",
   });
   registry.registerComponent("securitySchemes", "hmacTimestamp", {
     type: "apiKey",

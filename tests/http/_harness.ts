@@ -144,16 +144,26 @@ export function joined(id: string, nationalId: string, extra = {}) {
   };
 }
 
-/** Headers for a signed JSON request at `at`. */
+/** Headers for a signed JSON POST of `body` to `path` at `at`. */
 export async function signedJson(
   body: string,
   at: Date,
-  secret = SECRET,
+  options: { path?: string; secret?: string } = {},
 ): Promise<Record<string, string>> {
+  const { path = "/webhooks/members", secret = SECRET } = options;
   return {
     "content-type": "application/json",
-    ...(await signRequest(secret, body, at)),
+    ...(await signRequest(secret, { method: "POST", path, body }, at)),
   };
+}
+
+/** Headers for a signed GET of `path` (with its query) at `at`. */
+export async function signedGet(
+  path: string,
+  at: Date,
+  secret = SECRET,
+): Promise<Record<string, string>> {
+  return await signRequest(secret, { method: "GET", path }, at);
 }
 
 /** POST a signed JSON body to the app in-process. */
@@ -161,17 +171,20 @@ export async function postSigned(
   h: WebhookHarness,
   path: string,
   value: unknown,
-  options: { secret?: string; at?: Date } = {},
+  options: { secret?: string; at?: Date; headers?: Record<string, string> } =
+    {},
 ): Promise<Response> {
   const body = typeof value === "string" ? value : JSON.stringify(value);
   return await h.app.request(path, {
     method: "POST",
     body,
-    headers: await signedJson(
-      body,
-      options.at ?? h.clock.now(),
-      options.secret,
-    ),
+    headers: {
+      ...(await signedJson(body, options.at ?? h.clock.now(), {
+        path,
+        secret: options.secret,
+      })),
+      ...options.headers,
+    },
   });
 }
 

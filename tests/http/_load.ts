@@ -78,7 +78,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     h.app.fetch,
   );
-  const url = `http://127.0.0.1:${server.addr.port}/webhooks/members`;
+  const path = "/webhooks/members";
+  const url = `http://127.0.0.1:${server.addr.port}${path}`;
 
   try {
     await h.service.listen();
@@ -117,7 +118,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
         body,
         headers: {
           "content-type": "application/json",
-          ...(await signRequest(SECRET, body, new Date())),
+          ...(await signRequest(
+            SECRET,
+            { method: "POST", path, body },
+            new Date(),
+          )),
         },
       });
       latencies.push(performance.now() - started);

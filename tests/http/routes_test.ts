@@ -13,6 +13,7 @@ import {
   nationalIds,
   postSigned,
   SECRET,
+  signedGet,
   TOKEN,
   type WebhookHarness,
 } from "./_harness.ts";
@@ -30,7 +31,11 @@ async function upload(
     body: body as BodyInit,
     headers: {
       "content-type": type,
-      ...(await signRequest(SECRET, body, h.clock.now())),
+      ...(await signRequest(
+        SECRET,
+        { method: "POST", path: "/webhooks/members/full", body },
+        h.clock.now(),
+      )),
     },
   });
 }
@@ -146,7 +151,7 @@ Deno.test("GET /status needs authentication; GET /healthz does not and shows no 
     await postSigned(h, "/webhooks/members", [joined("e1", a)]);
     await h.service.drain();
     const status = await (await h.app.request("/status", {
-      headers: await signRequest(SECRET, "", h.clock.now()),
+      headers: await signedGet("/status", h.clock.now()),
     })).json();
     assert.deepEqual(status.events, { pending: 0, dead: 0 });
     assert.equal(status.members["948554062"].stored, 1);

@@ -28,6 +28,12 @@ Deno.test("over a real socket: refusals, then accepted events flushed by the que
     h.app.fetch,
   );
   const url = `http://127.0.0.1:${server.addr.port}`;
+  const sign = (body: string, at = new Date(), secret = SECRET) =>
+    signRequest(
+      secret,
+      { method: "POST", path: "/webhooks/members", body },
+      at,
+    );
   const post = async (
     body: string,
     headers: Record<string, string>,
@@ -52,24 +58,20 @@ Deno.test("over a real socket: refusals, then accepted events flushed by the que
 
     const badSignature = await post(body, {
       ...json,
-      ...(await signRequest(
-        "not-the-secret-0123456789abcdef",
-        body,
-        new Date(),
-      )),
+      ...(await sign(body, new Date(), "not-the-secret-0123456789abcdef")),
     });
     assert.equal(badSignature.status, 401);
     assert.equal(badSignature.type, "application/problem+json");
 
     const stale = await post(body, {
       ...json,
-      ...(await signRequest(SECRET, body, new Date(Date.now() - 600_000))),
+      ...(await sign(body, new Date(Date.now() - 600_000))),
     });
     assert.equal(stale.status, 401);
 
     const wrongType = await post(body, {
       "content-type": "text/csv",
-      ...(await signRequest(SECRET, body, new Date())),
+      ...(await sign(body)),
     });
     assert.equal(wrongType.status, 415);
 
@@ -78,20 +80,20 @@ Deno.test("over a real socket: refusals, then accepted events flushed by the que
     );
     const oversized = await post(big, {
       ...json,
-      ...(await signRequest(SECRET, big, new Date())),
+      ...(await sign(big)),
     });
     assert.equal(oversized.status, 413);
 
     const malformed = "[{";
     const bad = await post(malformed, {
       ...json,
-      ...(await signRequest(SECRET, malformed, new Date())),
+      ...(await sign(malformed)),
     });
     assert.equal(bad.status, 400);
 
     const headers = {
       ...json,
-      ...(await signRequest(OLD_SECRET, body, new Date())),
+      ...(await sign(body, new Date(), OLD_SECRET)),
     };
     const accepted = await post(body, headers);
     assert.equal(accepted.status, 202, accepted.text);

@@ -14,6 +14,7 @@ import {
   ORG,
   postSigned,
   SECRET,
+  signedGet,
   signedJson,
   TOKEN,
   type WebhookHarness,
@@ -45,11 +46,9 @@ Deno.test("a bad signature gets 401 as problem details and stores nothing", asyn
   await withHarness(async (h) => {
     const [id] = nationalIds(1);
     const body = JSON.stringify(joined("e1", id));
-    const headers = await signedJson(
-      body,
-      h.clock.now(),
-      "wrong-secret-0123456789abcdef",
-    );
+    const headers = await signedJson(body, h.clock.now(), {
+      secret: "wrong-secret-0123456789abcdef",
+    });
     const response = await h.app.request("/webhooks/members", {
       method: "POST",
       body,
@@ -142,12 +141,13 @@ Deno.test("both the current and the previous secret are accepted while a secret 
     // A caller mid-rotation sends two signatures; one valid one is enough.
     const body = JSON.stringify(joined("e3", c));
     const at = h.clock.now();
+    const request = { method: "POST", path: "/webhooks/members", body };
     const unknown = await signRequest(
       "retired-secret-0123456789abcdef",
-      body,
+      request,
       at,
     );
-    const good = await signRequest(SECRET, body, at);
+    const good = await signRequest(SECRET, request, at);
     const both = await h.app.request("/webhooks/members", {
       method: "POST",
       body,
@@ -377,5 +377,61 @@ Deno.test("a flush waits for the size or age limit", async () => {
   }, {
     MEDLEMSBRO_WEBHOOK_FLUSH_SIZE: "3",
     MEDLEMSBRO_WEBHOOK_FLUSH_AGE_MS: "1000",
+  });
+});
+
+Deno.test("a GET's signature covers its path: it is refused on another path, and two GETs in one second do not collide", async () => {
+  await withHarness(async (h) => {
+    const at = h.clock.now();
+    const forStatus = await signedGet("/status", at);
+    const elsewhere = await h.app.request("/webhooks/members/full/abc", {
+      headers: forStatus,
+    });
+    assert.equal(elsewhere.status, 401);
+    assert.match((await elsewhere.json()).detail, /method, path/);
+
+    const status = await h.app.request("/status", { headers: forStatus });
+    assert.equal(status.status, 200);
+    const upload = await h.app.request("/webhooks/members/full/abc", {
+      headers: await signedGet("/webhooks/members/full/abc", at),
+    });
+    assert.equal(upload.status, 404, "not a replay of the /status call");
+  });
+});
+
+Deno.test("a request refused after authentication (415, 422) does not use up its signature", async () => {
+  await withHarness(async (h) => {
+    const [a, bad] = nationalIds(2);
+    const body = JSON.stringify([joined("e1", a)]);
+    const headers = await signedJson(body, h.clock.now());
+    const wrongType = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers: { ...headers, "content-type": "text/plain" },
+    });
+    assert.equal(wrongType.status, 415);
+    const corrected = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers,
+    });
+    assert.equal(corrected.status, 202, "the same signature, now accepted");
+    const replayed = await h.app.request("/webhooks/members", {
+      method: "POST",
+      body,
+      headers,
+    });
+    assert.equal(replayed.status, 409, "an accepted signature is used up");
+
+    const invalid = JSON.stringify([joined("e2", bad.slice(0, 10) + "x")]);
+    const invalidHeaders = await signedJson(invalid, h.clock.now());
+    for (let i = 0; i < 2; i++) {
+      const refused = await h.app.request("/webhooks/members", {
+        method: "POST",
+        body: invalid,
+        headers: invalidHeaders,
+      });
+      assert.equal(refused.status, 422, `try ${i + 1}`);
+    }
   });
 });
