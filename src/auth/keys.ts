@@ -15,6 +15,8 @@
 
 import {
   calculateJwkThumbprint,
+  CompactSign,
+  compactVerify,
   type CryptoKey,
   exportJWK,
   exportSPKI,
@@ -149,6 +151,7 @@ async function fromJwk(
     throw keyError(`${source} could not be used as an ${chosen} key`);
   }
   const publicJwk = publicPart(jwk);
+  await checkSignsAndVerifies(key, publicJwk, chosen, source);
   const kid = jwk.kid ?? await calculateJwkThumbprint(publicJwk);
   return {
     key,
@@ -220,6 +223,40 @@ function indexOf(haystack: Uint8Array, needle: number[]): number {
     return i;
   }
   return -1;
+}
+
+/**
+ * Sign a test JWS and verify it with the public members. WebCrypto imports
+ * a JWK whose `d` is damaged, or whose `x`/`y` belong to another key, and
+ * only signing (or a token endpoint's check) finds out; this finds out at
+ * start, where the setting can be named.
+ */
+async function checkSignsAndVerifies(
+  key: CryptoKey,
+  publicJwk: JWK,
+  alg: SigningAlg,
+  source: string,
+): Promise<void> {
+  const payload = new TextEncoder().encode("medlemsbro key check");
+  let jws: string;
+  try {
+    jws = await new CompactSign(payload).setProtectedHeader({ alg })
+      .sign(key);
+  } catch {
+    // The cause's message is WebCrypto's ("key data malformed"); the key's
+    // source is what the reader can act on.
+    throw keyError(
+      `${source} could not sign with ${alg}: its private part is damaged`,
+    );
+  }
+  try {
+    const verifier = await importJWK(publicJwk, alg);
+    await compactVerify(jws, verifier);
+  } catch {
+    throw keyError(
+      `${source} is inconsistent: a signature made with its private part does not verify with its public part; its public members do not belong to its private ones`,
+    );
+  }
 }
 
 function defaultAlg(kty: string, crv?: string): SigningAlg {

@@ -61,6 +61,50 @@ Deno.test("loadSigningKey() refuses unusable keys without quoting them", async (
   }
 });
 
+/** The JWK with one base64url member changed in its middle. */
+function damaged(jwk: Record<string, unknown>, member: string) {
+  const value = String(jwk[member]);
+  const at = Math.floor(value.length / 2);
+  const swapped = value[at] === "A" ? "B" : "A";
+  return {
+    ...jwk,
+    [member]: value.slice(0, at) + swapped + value.slice(at + 1),
+  };
+}
+
+Deno.test("loadSigningKey() refuses a key that cannot sign or whose public part does not verify", async () => {
+  const rsa = await generateSigningKeyPair("RS256");
+  const ec = await generateSigningKeyPair("ES256");
+  const other = await generateSigningKeyPair("ES256");
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      damaged(rsa.privateJwk, "d"),
+      /^KEY could not sign with RS256: its private part is damaged$/,
+    ],
+    [{ ...rsa.privateJwk, d: "AAAA" }, /^KEY could not sign with RS256/],
+    [damaged(rsa.privateJwk, "n"), /^KEY (could not sign|is inconsistent)/],
+    [
+      { ...ec.privateJwk, x: other.publicJwk.x, y: other.publicJwk.y },
+      /^KEY is inconsistent: a signature made with its private part does not verify with its public part/,
+    ],
+    [{ ...ec.privateJwk, d: other.privateJwk.d }, /^KEY is inconsistent/],
+    [
+      { ...ec.privateJwk, x: "AAAA", y: "AAAA" },
+      /^KEY (is inconsistent|could not be used)/,
+    ],
+  ];
+  for (const [jwk, message] of cases) {
+    const error = await loadSigningKey({
+      text: JSON.stringify(jwk),
+      source: "KEY",
+    }).catch((e) => e);
+    assert.ok(error instanceof AuthError, `${message}: got ${error}`);
+    assert.equal(error.code, "ERR_AUTH_KEY");
+    assert.match(error.message, message);
+    assert.ok(!error.message.includes(String(jwk.d).slice(0, 8)));
+  }
+});
+
 Deno.test("createClientAssertion() sets iss = sub, aud, a fresh jti, iat = nbf and exp at most 60 s ahead", async () => {
   const pair = await generateSigningKeyPair("ES256");
   const key = await loadSigningKey({ text: JSON.stringify(pair.privateJwk) });

@@ -182,3 +182,24 @@ Deno.test("loadAuthKey() names the setting and file, never the key", async () =>
     assert.doesNotMatch(error.message, /U0VDUkVU|"d"/);
   }
 });
+
+Deno.test("loadAuthKey() refuses a damaged key at load, naming --key-file or MEDLEMSBRO_KEY_JWK", async () => {
+  const pair = await generateSigningKeyPair("ES256");
+  const other = await generateSigningKeyPair("ES256");
+  const text = JSON.stringify({ ...pair.privateJwk, d: other.privateJwk.d });
+  const fromFile = await loadAuthKey(
+    { keyFile: "/keys/private.jwk.json" },
+    () => Promise.resolve(text),
+  ).catch((e) => e);
+  assert.ok(fromFile instanceof SettingsError, String(fromFile));
+  assert.match(
+    fromFile.issues[0],
+    /^--key-file \(MEDLEMSBRO_KEY_FILE\) \/keys\/private\.jwk\.json is inconsistent/,
+  );
+  const inline = await loadAuthKey({ keyJwk: text }).catch((e) => e);
+  assert.ok(inline instanceof SettingsError, String(inline));
+  assert.match(inline.issues[0], /^MEDLEMSBRO_KEY_JWK is inconsistent/);
+  for (const error of [fromFile, inline]) {
+    assert.ok(!error.message.includes(other.privateJwk.d!.slice(0, 8)));
+  }
+});

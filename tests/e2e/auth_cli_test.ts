@@ -219,6 +219,43 @@ Deno.test("bad auth settings stop the run at start, naming the setting and never
   assert.ok(!badKey.stderr.includes("some-client"));
 });
 
+Deno.test('a key file with a damaged "d" stops a dry run at start, naming --key-file and never the key', async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const keys = await makeKeys(dir, "RS256");
+    assert.equal(keys.code, 0, keys.stderr);
+    const jwk = JSON.parse(
+      await Deno.readTextFile(`${dir}/keys/private.jwk.json`),
+    );
+    const d = String(jwk.d);
+    const at = Math.floor(d.length / 2);
+    jwk.d = d.slice(0, at) + (d[at] === "A" ? "B" : "A") + d.slice(at + 1);
+    await Deno.writeTextFile(`${dir}/bad.jwk.json`, JSON.stringify(jwk));
+
+    const run = await cli([
+      "sync",
+      "--env",
+      "test1",
+      "--auth",
+      "helseid",
+      "--key-file",
+      `${dir}/bad.jwk.json`,
+      "--dry-run",
+      "--members",
+      MEMBERS,
+    ], { MEDLEMSBRO_CLIENT_ID: "some-client" });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /--key-file \(MEDLEMSBRO_KEY_FILE\) \S+bad\.jwk\.json could not sign with RS256: its private part is damaged/,
+    );
+    assert.ok(!run.stderr.includes(d.slice(0, 12)));
+    scan([run.stdout, run.stderr], "the refused dry run");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the demo runs with auth against the in-process mock with no set-up, with and without DPoP", async () => {
   for (const extra of [[], ["--dpop"], ["--auth", "sts"]]) {
     const run = await cli(["demo", ...extra]);
