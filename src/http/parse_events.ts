@@ -17,13 +17,16 @@ import { validateMember } from "../input/validate_member.ts";
 import type { MembershipEvent } from "../service/event_store.ts";
 import type { MemberRules } from "../sync/valid_members.ts";
 import type { ProblemItem } from "./problem.ts";
-import { memberEventSchema } from "./schemas.ts";
+import { EVENT_ID, memberEventSchema } from "./schemas.ts";
 
 /** Events per request. */
 export const MAX_EVENTS = 1000;
 
 export interface ParsedEvents {
   events: MembershipEvent[];
+  /** Each good event's 1-based position in the request, as `events`. */
+  positions: number[];
+  /** Bad events; ids shown only when they pass the id rule, masked. */
   refused: ProblemItem[];
   /** The body was neither an event nor an array of them. */
   notEvents?: string;
@@ -36,11 +39,17 @@ export function parseEvents(
 ): ParsedEvents {
   const items = Array.isArray(body) ? body : [body];
   if (items.length === 0) {
-    return { events: [], refused: [], notEvents: "the array holds no events" };
+    return {
+      events: [],
+      positions: [],
+      refused: [],
+      notEvents: "the array holds no events",
+    };
   }
   if (items.length > MAX_EVENTS) {
     return {
       events: [],
+      positions: [],
       refused: [],
       notEvents: `${items.length} events in one request; at most ${MAX_EVENTS}`,
     };
@@ -48,17 +57,23 @@ export function parseEvents(
   if (!Array.isArray(body) && (typeof body !== "object" || body === null)) {
     return {
       events: [],
+      positions: [],
       refused: [],
       notEvents: "the body must be an event object or an array of events",
     };
   }
 
   const events: MembershipEvent[] = [];
+  const positions: number[] = [];
   const refused: ProblemItem[] = [];
   items.forEach((item, index) => {
     const position = index + 1;
     const rawId = (item as { id?: unknown } | null)?.id;
-    const id = typeof rawId === "string" ? rawId : undefined;
+    // An id that breaks the rule (control characters, U+202E, ...) is never
+    // echoed; one that passes is shown with its digit runs masked.
+    const id = typeof rawId === "string" && EVENT_ID.test(rawId)
+      ? maskIdsInText(rawId)
+      : undefined;
     const parsed = memberEventSchema.safeParse(item);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -92,7 +107,7 @@ export function parseEvents(
         if (problem.severity !== "error") continue;
         refused.push({
           position,
-          id: event.id,
+          id,
           field: problem.column,
           reason: problem.value
             ? `${problem.reason} (${problem.value})`
@@ -102,6 +117,7 @@ export function parseEvents(
       return;
     }
     const { member } = result;
+    positions.push(position);
     events.push({
       id: event.id,
       type: event.type,
@@ -114,5 +130,5 @@ export function parseEvents(
         : member.end,
     });
   });
-  return { events, refused };
+  return { events, positions, refused };
 }

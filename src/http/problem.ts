@@ -85,6 +85,7 @@ export function problemResponse(
     requestId: c.get("requestId"),
     errors: error.errors?.map((item) => ({
       ...item,
+      ...(item.id === undefined ? {} : { id: maskIdsInText(item.id) }),
       reason: maskIdsInText(item.reason),
     })),
   };

@@ -7,11 +7,20 @@
 
 import { z } from "@hono/zod-openapi";
 
+/**
+ * What an event id may hold: no control or bidirectional characters, nothing
+ * a log or terminal would interpret.
+ */
+export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** One membership event, as a membership system posts it. */
 export const memberEventSchema = z.object({
-  id: z.string().min(1).max(200).openapi({
+  id: z.string().regex(EVENT_ID, {
+    error:
+      "id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'",
+  }).openapi({
     description:
-      "The sender's unique event id; a redelivery with the same id is acknowledged and processed once",
+      "The sender's unique event id (1 to 128 of `A-Za-z0-9._:-`); a redelivery with the same id and content is acknowledged and processed once, with other content it is refused. Runs of 10 or more digits are masked wherever the id is shown",
     example: "evt-2026-06-15-0001",
   }),
   type: z.enum(["joined", "changed", "left"]).openapi({
@@ -66,13 +75,16 @@ export const problemSchema = z.object({
 
 export const eventsAcceptedSchema = z.object({
   accepted: z.array(z.string()).openapi({
-    description: "Ids stored durably and queued for the next batch",
+    description:
+      "Ids stored durably and queued for the next batch (runs of 10+ digits masked)",
   }),
   duplicates: z.array(z.string()).openapi({
-    description: "Ids received before: acknowledged, not processed again",
+    description:
+      "Ids received before with the same content: acknowledged, not processed again",
   }),
   refused: z.array(problemItemSchema).openapi({
-    description: "Events refused, with their position and reason",
+    description:
+      "Events refused, with their position and reason; an id received before with other content is refused with the reason `conflict` in its text, the first kept",
   }),
 }).openapi("EventsAccepted");
 

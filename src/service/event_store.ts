@@ -12,11 +12,16 @@
  * `seq` is the receive time and a per-process counter
  * (`2026-06-15T08:00:00.000Z#000000042`), so pending keys list in received
  * order. The event key is written with a "must not exist" check in the same
- * atomic operation as the pending key: an event id is accepted once, and a
- * redelivery is only acknowledged.
+ * atomic operation as the pending key: an event id is accepted once. The
+ * mark keeps a hash of the event's content, so a redelivery with the same
+ * content is only acknowledged, and the same id with other content is a
+ * conflict: refused, the first kept. (Marks written before the hash existed
+ * have none; a redelivery against one is acknowledged.)
  *
  * @module
  */
+
+import { fnv1a64 } from "../state/content_hash.ts";
 
 /** What a membership system tells us happened. */
 export type EventType = "joined" | "changed" | "left";
@@ -40,6 +45,8 @@ export interface EventRecord extends MembershipEvent {
   seq: string;
   receivedAt: string;
   requestId?: string;
+  /** {@linkcode eventContentHash} of the event. */
+  hash?: string;
   /** Flushes that could not record an outcome for it. */
   attempts: number;
   /** ISO time before which it is not flushed again. */
@@ -59,6 +66,23 @@ interface EventMark {
   status: "pending" | "done" | "dead";
   seq?: string;
   at?: string;
+  /** The content hash of the event first stored under this id. */
+  hash?: string;
+}
+
+/** A hash of what an event asks for (normalized), to tell redeliveries apart. */
+export function eventContentHash(event: MembershipEvent): string {
+  return fnv1a64(
+    [
+      "event-1",
+      event.type,
+      event.idSystem,
+      event.nationalId,
+      event.organizationNumber,
+      event.start ?? "",
+      event.end ?? "",
+    ].join("|"),
+  );
 }
 
 export const eventKey = (id: string) => ["wh", "event", id];
@@ -90,8 +114,16 @@ export function nextSeq(now: Date): string {
 export interface AcceptResult {
   /** Ids newly written. */
   accepted: string[];
-  /** Ids seen before (or twice in this call): acknowledged, not stored again. */
+  /**
+   * Ids seen before (or twice in this call) with the same content:
+   * acknowledged, not stored again.
+   */
   duplicates: string[];
+  /**
+   * Events whose id was seen before with other content: refused, the first
+   * kept. `index` is the event's place in the call's `events`.
+   */
+  conflicts: { index: number; id: string }[];
 }
 
 /**
@@ -107,28 +139,40 @@ export async function acceptEvents(
   const { now, requestId } = options;
   const accepted: string[] = [];
   const duplicates: string[] = [];
+  const conflicts: AcceptResult["conflicts"] = [];
   const unique: EventRecord[] = [];
-  const inCall = new Set<string>();
-  for (const event of events) {
-    if (inCall.has(event.id)) {
-      duplicates.push(event.id);
-      continue;
+  const indexOf = new Map<EventRecord, number>();
+  const inCall = new Map<string, string>();
+  events.forEach((event, index) => {
+    const hash = eventContentHash(event);
+    const seen = inCall.get(event.id);
+    if (seen !== undefined) {
+      if (seen === hash) duplicates.push(event.id);
+      else conflicts.push({ index, id: event.id });
+      return;
     }
-    inCall.add(event.id);
-    unique.push({
+    inCall.set(event.id, hash);
+    const record: EventRecord = {
       ...event,
       seq: nextSeq(now),
       receivedAt: now.toISOString(),
       requestId,
+      hash,
       attempts: 0,
       nextAttemptAt: now.toISOString(),
-    });
-  }
+    };
+    indexOf.set(record, index);
+    unique.push(record);
+  });
 
   const write = async (records: EventRecord[]) => {
     const op = kv.atomic();
     for (const record of records) {
-      const mark: EventMark = { status: "pending", seq: record.seq };
+      const mark: EventMark = {
+        status: "pending",
+        seq: record.seq,
+        hash: record.hash,
+      };
       op.check({ key: eventKey(record.id), versionstamp: null })
         .set(eventKey(record.id), mark)
         .set(pendingKey(record.seq, record.id), record);
@@ -144,11 +188,18 @@ export async function acceptEvents(
       continue;
     }
     for (const record of chunk) {
-      if (await write([record])) accepted.push(record.id);
-      else duplicates.push(record.id);
+      if (await write([record])) {
+        accepted.push(record.id);
+        continue;
+      }
+      const first = (await kv.get<EventMark>(eventKey(record.id))).value;
+      if (first?.hash !== undefined && first.hash !== record.hash) {
+        conflicts.push({ index: indexOf.get(record)!, id: record.id });
+      } else duplicates.push(record.id);
     }
   }
-  return { accepted, duplicates };
+  conflicts.sort((a, b) => a.index - b.index);
+  return { accepted, duplicates, conflicts };
 }
 
 /** Pending events in received order, at most `limit`. */
@@ -203,7 +254,11 @@ export async function settleEvents(
       }
       op.delete(key);
       settled++;
-      const mark: EventMark = { status: item.kind, at: now.toISOString() };
+      const mark: EventMark = {
+        status: item.kind,
+        at: now.toISOString(),
+        hash: record.hash,
+      };
       if (item.kind === "dead") {
         dead++;
         op.set(eventKey(record.id), mark);

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { maskNationalId } from "../identifiers/mask.ts";
+import { maskIdsInText, maskNationalId } from "../identifiers/mask.ts";
 import type { Offerings } from "../input/offering.ts";
 import type { StatusSummary } from "../state/status.ts";
 import {
@@ -232,7 +232,7 @@ export function createWebhookService(
       return {
         events: counts,
         deadLetters: dead.map((r) => ({
-          id: r.id,
+          id: maskIdsInText(r.id),
           type: r.type,
           nationalId: maskNationalId(r.nationalId),
           organizationNumber: r.organizationNumber,

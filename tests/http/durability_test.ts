@@ -109,6 +109,9 @@ Deno.test("a stop during a flush (answer lost) resends after the start, and the 
   }
 });
 
+/** An event id holding a run of 11 digits (a national id pasted in). */
+const DIGIT_ID = "evt-23907640450";
+
 Deno.test("failing flushes back off, then the event lands in the dead-letter list that /status shows", async () => {
   let failing = true;
   const h = await createWebhookHarness({
@@ -120,7 +123,7 @@ Deno.test("failing flushes back off, then the event lands in the dead-letter lis
   });
   try {
     const [a, b] = nationalIds(2);
-    await postSigned(h, "/webhooks/members", [joined("e1", a)]);
+    await postSigned(h, "/webhooks/members", [joined(DIGIT_ID, a)]);
     const [first] = await h.service.drain();
     assert.equal(first.retried, 1);
 
@@ -137,19 +140,24 @@ Deno.test("failing flushes back off, then the event lands in the dead-letter lis
     });
     const body = await status.json();
     assert.deepEqual(body.events, { pending: 0, dead: 1 });
-    assert.equal(body.deadLetters[0].id, "e1");
+    assert.equal(
+      body.deadLetters[0].id,
+      "evt-239076*****",
+      "digit runs masked",
+    );
     assert.equal(body.deadLetters[0].attempts, 3);
     assert.equal(body.deadLetters[0].nationalId, a.slice(0, 6) + "*****");
     assert.ok(!JSON.stringify(body).includes(a));
+    assert.ok(!JSON.stringify(body).includes("23907640450"));
 
     // A redelivery of a dead event is only acknowledged.
     failing = false;
     h.clock.advance(1000);
     const again = await postSigned(h, "/webhooks/members", [
-      joined("e1", a),
+      joined(DIGIT_ID, a),
       joined("e2", b),
     ]);
-    assert.deepEqual((await again.json()).duplicates, ["e1"]);
+    assert.deepEqual((await again.json()).duplicates, ["evt-239076*****"]);
     await h.service.drain();
     assert.equal(mockTotals(h.mock).patients, 1);
   } finally {

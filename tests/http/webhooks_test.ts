@@ -435,3 +435,106 @@ Deno.test("a request refused after authentication (415, 422) does not use up its
     }
   });
 });
+
+Deno.test("event ids are restricted to a safe charset and length, and digit runs in them are masked wherever echoed", async () => {
+  await withHarness(async (h) => {
+    const [a, b, c] = nationalIds(3);
+    const response = await postSigned(h, "/webhooks/members", [
+      joined("23907640450", a),
+      joined("bad\u0000id", b),
+      joined("esc\u001b[31m", b),
+      joined("rtl\u202eevil", b),
+      joined("x".repeat(129), b),
+      joined("", b),
+      joined("evt-2026:06.15_1", c),
+    ]);
+    assert.equal(response.status, 202);
+    const text = await response.text();
+    assert.ok(!text.includes("23907640450"), "a 10+ digit id is masked");
+    for (const bad of ["\\u0000", "\\u001b", "\u0000", "\u001b", "\u202e"]) {
+      assert.ok(!text.includes(bad), "no control character echoed");
+    }
+    const body = JSON.parse(text);
+    assert.deepEqual(body.accepted, ["239076*****", "evt-2026:06.15_1"]);
+    assert.deepEqual(
+      body.refused.map((r: { position: number }) => r.position),
+      [2, 3, 4, 5, 6],
+    );
+    for (const item of body.refused) {
+      assert.equal(item.field, "id");
+      assert.equal(item.id, undefined, "a bad id is not echoed");
+      assert.match(item.reason, /1 to 128 characters of A-Z/);
+    }
+
+    // A redelivery, a conflict and a 422 echo masked ids too.
+    h.clock.advance(1000);
+    const again = await (await postSigned(h, "/webhooks/members", [
+      joined("23907640450", a),
+    ])).json();
+    assert.deepEqual(again.duplicates, ["239076*****"]);
+    h.clock.advance(1000);
+    const conflict = await postSigned(h, "/webhooks/members", [
+      joined("23907640450", a, { end: "2027-01-31" }),
+    ]);
+    const conflictText = await conflict.text();
+    assert.equal(conflict.status, 422);
+    assert.ok(!conflictText.includes("23907640450"));
+    assert.equal(JSON.parse(conflictText).errors[0].id, "239076*****");
+  });
+});
+
+Deno.test("a redelivered id with other content is refused as a conflict and the first event kept", async () => {
+  await withHarness(async (h) => {
+    const [a, b] = nationalIds(2);
+    await postSigned(h, "/webhooks/members", [joined("e1", a)]);
+    h.clock.advance(1000);
+    const response = await postSigned(h, "/webhooks/members", [
+      joined("e2", b),
+      joined("e1", a, { end: "2027-06-30" }),
+      joined("e2", b, { type: "changed" }),
+      joined("e2", b),
+    ]);
+    assert.equal(response.status, 202);
+    const body = await response.json();
+    assert.deepEqual(body.accepted, ["e2"]);
+    assert.deepEqual(body.duplicates, ["e2"]);
+    assert.deepEqual(
+      body.refused.map((r: { position: number; id: string }) => [
+        r.position,
+        r.id,
+      ]),
+      [[2, "e1"], [3, "e2"]],
+    );
+    assert.match(body.refused[0].reason, /^conflict: .*other content/);
+
+    // Also after the first was settled, and when nothing else is good: 422.
+    await h.service.drain();
+    h.clock.advance(1000);
+    const late = await postSigned(h, "/webhooks/members", [
+      joined("e1", a, { end: "2027-06-30" }),
+    ]);
+    assert.equal(late.status, 422);
+    const problem = await late.json();
+    assert.equal(problem.detail, "all events were refused; nothing was stored");
+    assert.match(problem.errors[0].reason, /^conflict/);
+    const patient = h.mock.store.find("Patient", a)!.resource;
+    assert.equal(patient.contact?.[0].period?.end, "2026-12-31");
+  });
+});
+
+Deno.test("the 422 for a request with nothing good has one wording, for one event or many", async () => {
+  await withHarness(async (h) => {
+    const [a, b] = nationalIds(2);
+    const bad = (id: string) =>
+      id.slice(0, 10) + String((Number(id[10]) + 1) % 10);
+    const one = await (await postSigned(h, "/webhooks/members", [
+      joined("e1", bad(a)),
+    ])).json();
+    const two = await (await postSigned(h, "/webhooks/members", [
+      joined("e2", bad(a)),
+      joined("e3", bad(b)),
+    ])).json();
+    assert.equal(one.detail, "all events were refused; nothing was stored");
+    assert.equal(two.detail, one.detail);
+  });
+});
