@@ -166,7 +166,22 @@ async function fromPem(
   alg: SigningAlg | undefined,
   source: string,
 ): Promise<SigningKey> {
-  if (!pem.startsWith("-----BEGIN PRIVATE KEY-----")) {
+  const label = /^-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(pem)?.[1];
+  if (label !== undefined && /PUBLIC KEY$|^CERTIFICATE$/.test(label)) {
+    throw keyError(
+      `${source} is ${
+        label === "CERTIFICATE"
+          ? "a certificate, which holds only a public key"
+          : "a public key"
+      }; the private key (a PKCS#8 PEM or a private JWK) is needed to sign`,
+    );
+  }
+  if (label === "ENCRYPTED PRIVATE KEY") {
+    throw keyError(
+      `${source} is encrypted; write it unencrypted (PKCS#8) with: openssl pkey -in FILE -out key.pem, and keep that file private`,
+    );
+  }
+  if (label !== "PRIVATE KEY") {
     throw keyError(
       `${source} must be a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"); convert it with: openssl pkcs8 -topk8 -nocrypt`,
     );

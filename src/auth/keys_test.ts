@@ -47,6 +47,26 @@ Deno.test("loadSigningKey() refuses unusable keys without quoting them", async (
       undefined,
     ],
     ["secret", /neither a PKCS#8 PEM/, undefined],
+    [
+      pair.publicPem,
+      /^KEY is a public key; the private key \(a PKCS#8 PEM or a private JWK\) is needed to sign$/,
+      undefined,
+    ],
+    [
+      "-----BEGIN RSA PUBLIC KEY-----\nc2VjcmV0\n-----END RSA PUBLIC KEY-----",
+      /^KEY is a public key; the private key/,
+      undefined,
+    ],
+    [
+      "-----BEGIN CERTIFICATE-----\nc2VjcmV0\n-----END CERTIFICATE-----",
+      /^KEY is a certificate, which holds only a public key; the private key/,
+      undefined,
+    ],
+    [
+      "-----BEGIN ENCRYPTED PRIVATE KEY-----\nc2VjcmV0\n-----END ENCRYPTED PRIVATE KEY-----",
+      /^KEY is encrypted; write it unencrypted \(PKCS#8\) with: openssl pkey/,
+      undefined,
+    ],
   ];
   for (const [text, message, alg] of cases) {
     const error = await loadSigningKey({ text, alg, source: "KEY" }).catch((

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { SettingsError } from "../config/settings.ts";
 import { AuthError } from "./auth_error.ts";
+import { KeyFileError, readKeyFile } from "./key_file.ts";
 import { loadSigningKey, SIGNING_ALGS, type SigningKey } from "./keys.ts";
 import { DEFAULT_SCOPE } from "./token_source.ts";
 
@@ -124,13 +125,15 @@ export function where(name: string): string {
 }
 
 /**
- * Read and check the signing key the settings name.
+ * Read and check the signing key the settings name. The key file is read
+ * with `readKeyFile`: a directory, FIFO, device or file over 1 MiB is
+ * refused before anything is read.
  *
  * @throws {SettingsError} naming the setting, never quoting the key.
  */
 export async function loadAuthKey(
   settings: Pick<AuthSettings, "keyFile" | "keyJwk" | "alg">,
-  readTextFile: (path: string) => Promise<string> = Deno.readTextFile,
+  readTextFile: (path: string) => Promise<string> = readKeyFile,
 ): Promise<SigningKey> {
   let text: string;
   let source: string;
@@ -139,7 +142,9 @@ export async function loadAuthKey(
     try {
       text = await readTextFile(settings.keyFile);
     } catch (error) {
-      const why = error instanceof Deno.errors.NotFound
+      const why = error instanceof KeyFileError
+        ? error.reason
+        : error instanceof Deno.errors.NotFound
         ? "no such file"
         : error instanceof Deno.errors.PermissionDenied
         ? "permission denied"
