@@ -7,7 +7,9 @@
  *   received order) wins; the earlier is settled as done without a call.
  * - A `left` event sends the membership with its end (today when it has
  *   none) and the start the member had; a `left` event for a member never
- *   sent, with no start, has nothing to end and is settled as done.
+ *   sent, with no start, has nothing to end and is settled as done. Once
+ *   the state holds the `stored` outcome of a `left` event's content, the
+ *   member is marked `ended` there (as a full run ends absent members).
  * - An event is done when the member's stored content equals what the event
  *   asked for and its status is an answer (`stored`, `not-consented`,
  *   `invalid`, `ended`). Otherwise the call failed: the event is tried
@@ -22,6 +24,7 @@
 import { maskIdsInText } from "../identifiers/mask.ts";
 import type { MemberEntry } from "../input/member.ts";
 import { contentHash } from "../state/content_hash.ts";
+import type { StoredMember } from "../state/member_state.ts";
 import type { StateStore } from "../state/store.ts";
 import { ExitCode, type SyncReport } from "../sync/report.ts";
 import { type BundleTarget, runSync } from "../sync/sync.ts";
@@ -59,17 +62,27 @@ export interface FlushContext {
   now: () => Date;
 }
 
-/** What one flush did. */
+/**
+ * What one flush did. The counters add up: `events = done + retried + dead`;
+ * `superseded` and `ended` are parts of `done`, and `sent <= events`.
+ */
 export interface FlushResult {
   /** Another run held the lease: nothing was done. */
   busy: boolean;
-  /** Events sent in this flush (after collapsing). */
+  /** Events this flush settled or put back: `done + retried + dead`. */
+  events: number;
+  /** Of those, events whose membership went to the sync core. */
   sent: number;
+  /** Settled: outcome recorded, superseded, or nothing to end. */
   done: number;
+  /** Put back with a back-off. */
   retried: number;
+  /** Moved to the dead-letter list. */
   dead: number;
-  /** Earlier events for a member overtaken by a later one. */
+  /** Earlier events for a member overtaken by a later one (part of `done`). */
   superseded: number;
+  /** `left` events whose member was marked ended in state (part of `done`). */
+  ended: number;
   /** Due events left after this flush (more flushes needed). */
   moreDue: boolean;
   /** When the next flush is worth trying, if anything is still pending. */
@@ -94,12 +107,22 @@ export async function flushPending(
   const { force = false } = options;
   const result: FlushResult = {
     busy: false,
+    events: 0,
     sent: 0,
     done: 0,
     retried: 0,
     dead: 0,
     superseded: 0,
+    ended: 0,
     moreDue: false,
+  };
+  const count = (settlements: Settlement[]) => {
+    for (const s of settlements) {
+      if (s.kind === "done") result.done++;
+      else if (s.kind === "retry") result.retried++;
+      else result.dead++;
+    }
+    result.events = result.done + result.retried + result.dead;
   };
 
   const held = await state.acquireLease(
@@ -131,23 +154,21 @@ export async function flushPending(
 
     if (!ripe || batch.length === 0) {
       await settle(context, settlements, at);
-      result.done = settlements.length;
+      count(settlements);
       result.nextAt = nextLook(latest, flushAgeMs, at);
       return result;
     }
 
-    const report = await sendBatch(context, batch, settlements, at);
+    const sent = await sendBatch(context, batch, settlements, at);
+    const report = sent.report;
     result.runId = report?.runId;
     if (report?.exitCode === ExitCode.busy) {
       return { ...result, busy: true };
     }
     await settle(context, settlements, at);
-    for (const s of settlements) {
-      if (s.kind === "done") result.done++;
-      else if (s.kind === "retry") result.retried++;
-      else result.dead++;
-    }
-    result.sent = batch.length;
+    count(settlements);
+    result.sent = sent.sent;
+    result.ended = sent.ended;
     // A scan window full of events waiting for their back-off holds back
     // later ones until those are due (known shortcoming, docs/webhooks.md).
     result.moreDue = due.length > batch.length;
@@ -157,11 +178,13 @@ export async function flushPending(
 
     log.info("flush", {
       runId: report?.runId,
-      events: batch.length,
+      events: result.events,
+      sent: result.sent,
       done: result.done,
       retried: result.retried,
       dead: result.dead,
       superseded: result.superseded,
+      ended: result.ended,
       stored: report?.members.stored,
       notConsented: report?.members.notConsented,
       unchanged: report?.members.unchanged,
@@ -204,14 +227,15 @@ function memberOf(record: EventRecord): string {
 
 /**
  * Run the sync core on the batch and add each event's settlement to
- * `settlements`. Returns the report (none when nothing had to be sent).
+ * `settlements`. Returns the report (none when nothing had to be sent), how
+ * many events went to the core, and how many members a `left` event ended.
  */
 async function sendBatch(
   context: FlushContext,
   batch: PendingEvent[],
   settlements: Settlement[],
   at: Date,
-): Promise<SyncReport | undefined> {
+): Promise<{ report?: SyncReport; sent: number; ended: number }> {
   const { state, target, rules, environment, lease, now } = context;
   const today = at.toISOString().slice(0, 10);
 
@@ -246,7 +270,7 @@ async function sendBatch(
       member: { ...event.record, start, end } as Required<EventRecord>,
     });
   }
-  if (toSend.length === 0) return undefined;
+  if (toSend.length === 0) return { sent: 0, ended: 0 };
 
   async function* entries(): AsyncGenerator<MemberEntry> {
     for (const [i, { member }] of toSend.entries()) {
@@ -279,7 +303,9 @@ async function sendBatch(
     environment,
     now,
   });
-  if (report.exitCode === ExitCode.busy) return report;
+  if (report.exitCode === ExitCode.busy) {
+    return { report, sent: toSend.length, ended: 0 };
+  }
 
   // Rows the core refused before sending (a rule the event broke).
   const refused = new Map<number, string>();
@@ -293,6 +319,7 @@ async function sendBatch(
   }
 
   const states = await state.getMembers(toSend.map((t) => t.member));
+  const toEnd: { member: StoredMember; end: string }[] = [];
   toSend.forEach(({ event, member }, i) => {
     const reason = refused.get(i + 1);
     if (reason !== undefined) {
@@ -303,6 +330,10 @@ async function sendBatch(
     const answered = held !== undefined && held.status !== "pending" &&
       held.contentHash === contentHash(member);
     if (answered) {
+      // Helsenorge holds the membership with its end: the member left.
+      if (event.record.type === "left" && held.status === "stored") {
+        toEnd.push({ member: states[i]!, end: member.end });
+      }
       settlements.push({ event, kind: "done" });
       return;
     }
@@ -311,7 +342,8 @@ async function sendBatch(
     );
     settlements.push(failure(context, event, error, at));
   });
-  return report;
+  if (toEnd.length > 0) await state.markEnded(toEnd, { runId: report.runId });
+  return { report, sent: toSend.length, ended: toEnd.length };
 }
 
 function failure(

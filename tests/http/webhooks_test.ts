@@ -538,3 +538,69 @@ Deno.test("the 422 for a request with nothing good has one wording, for one even
     assert.equal(two.detail, one.detail);
   });
 });
+
+Deno.test("a stored left event marks the member ended in state, so /status counts it ended", async () => {
+  await withHarness(async (h) => {
+    const [a, b] = nationalIds(2);
+    await postSigned(h, "/webhooks/members", [
+      joined("e1", a),
+      joined("e2", b),
+    ]);
+    await h.service.drain();
+    assert.equal((await h.service.status()).members[ORG].stored, 2);
+
+    h.clock.advance(1000);
+    await postSigned(h, "/webhooks/members", {
+      id: "e3",
+      type: "left",
+      nationalId: a,
+      organizationNumber: ORG,
+      end: "2026-06-30",
+    });
+    const [result] = await h.service.drain();
+    assert.equal(result.ended, 1);
+    const members = (await h.service.status()).members[ORG];
+    assert.equal(members.ended, 1);
+    assert.equal(members.stored, 1);
+    const [held] = await h.state.getMembers([{
+      nationalId: a,
+      organizationNumber: ORG,
+      idSystem: "",
+      start: "",
+      end: "",
+    }]);
+    assert.equal(held?.state.status, "ended");
+    assert.equal(held?.state.end, "2026-06-30");
+    assert.equal((await h.service.status()).events.pending, 0);
+  });
+});
+
+Deno.test("a flush's counters add up: events = done + retried + dead, superseded and settled-without-a-call included", async () => {
+  await withHarness(async (h) => {
+    const [a, b] = nationalIds(2);
+    await postSigned(h, "/webhooks/members", [
+      joined("e1", a),
+      { ...joined("e2", a), type: "changed", end: "2027-06-30" },
+      // Never sent, no start: nothing to end, settled without a call.
+      { id: "e3", type: "left", nationalId: b, organizationNumber: ORG },
+    ]);
+    const [result] = await h.service.drain();
+    assert.deepEqual(
+      {
+        events: result.events,
+        sent: result.sent,
+        done: result.done,
+        retried: result.retried,
+        dead: result.dead,
+        superseded: result.superseded,
+      },
+      { events: 3, sent: 1, done: 3, retried: 0, dead: 0, superseded: 1 },
+    );
+    const line = h.logs.map((l) => JSON.parse(l)).find((l) =>
+      l.msg === "flush"
+    );
+    assert.equal(line.events, line.done + line.retried + line.dead);
+    assert.equal(line.events, 3);
+    assert.equal(line.sent, 1);
+  });
+});
