@@ -66,6 +66,84 @@ Deno.test("keys: writes a private JWK only its owner can read, a public JWK and 
   }
 });
 
+Deno.test("keys: refuses an existing directory that group or others can read or write, and leaves it as it is", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const mode of [0o777, 0o770, 0o755]) {
+      const out = `${dir}/shared-${mode.toString(8)}`;
+      await Deno.mkdir(out);
+      await Deno.chmod(out, mode);
+      const run = await cli(["keys", "--out", out, "--alg", "ES256"]);
+      assert.equal(run.code, 2, run.stdout);
+      assert.equal(
+        run.stderr,
+        `${out} can be read or written by group or others (mode 0${
+          mode.toString(8)
+        }); a private key's directory must be its owner's alone: run chmod 700 ${out}, or give a new directory\n`,
+      );
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(out)), []);
+      assert.equal((await Deno.stat(out)).mode! & 0o777, mode);
+    }
+
+    const own = `${dir}/own`;
+    await Deno.mkdir(own, { mode: 0o700 });
+    await Deno.chmod(own, 0o700);
+    const run = await cli(["keys", "--out", own, "--alg", "ES256"]);
+    assert.equal(run.code, 0, run.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("keys: never writes through a symbolic link at an output path, even with --force", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/keys`;
+    const first = await cli(["keys", "--out", out, "--alg", "ES256"]);
+    assert.equal(first.code, 0, first.stderr);
+    const before = await Deno.readTextFile(`${out}/private.jwk.json`);
+
+    // --force replaces regular files with a new key.
+    const again = await cli([
+      "keys",
+      "--out",
+      out,
+      "--alg",
+      "ES256",
+      "--force",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.notEqual(await Deno.readTextFile(`${out}/private.jwk.json`), before);
+    assert.equal(
+      (await Deno.stat(`${out}/private.jwk.json`)).mode! & 0o777,
+      0o600,
+    );
+
+    for (const name of ["private.jwk.json", "public.pem"]) {
+      const target = `${dir}/target-${name}`;
+      await Deno.writeTextFile(target, "someone else's file\n");
+      await Deno.remove(`${out}/${name}`);
+      await Deno.symlink(target, `${out}/${name}`);
+      for (const force of [[], ["--force"]]) {
+        const run = await cli(["keys", "--out", out, ...force]);
+        assert.equal(run.code, 2, run.stdout);
+        assert.equal(
+          run.stderr,
+          `${out}/${name} is a symbolic link; no key is written through a link: remove it and run again\n`,
+        );
+        assert.equal(
+          await Deno.readTextFile(target),
+          "someone else's file\n",
+        );
+      }
+      await Deno.remove(`${out}/${name}`);
+      await Deno.writeTextFile(`${out}/${name}`, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 for (const mode of ["helseid", "sts"] as const) {
   for (const dpop of [false, true]) {
     Deno.test(`sync with --auth ${mode}${dpop ? " --dpop" : ""} and a key from \`keys\` reaches the mock; nothing secret is shown`, async () => {
