@@ -20,13 +20,13 @@
  */
 
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { requestId } from "hono/request-id";
 import { createLogger, type Logger } from "../log.ts";
 import type { ServiceContext } from "../service/context.ts";
 import type { WebhookService } from "../service/webhook_service.ts";
 import type { MemberRules } from "../sync/valid_members.ts";
 import { authenticate } from "./authenticate.ts";
 import type { AppEnv } from "./env.ts";
+import { allowedMethods } from "./method_not_allowed.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { registerOperator } from "./operator/routes.tsx";
 import {
@@ -35,6 +35,7 @@ import {
 } from "./operator/settings.ts";
 import { problemDetails, ProblemError } from "./problem.ts";
 import { kvReplayGuard, type ReplayGuard } from "./replay_guard.ts";
+import { requestId } from "./request_id.ts";
 import { requestLog } from "./request_log.ts";
 import { registerMemberEvents } from "./routes/member_events.ts";
 import { registerMemberList } from "./routes/member_list.ts";
@@ -75,6 +76,15 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(requestLog(log));
   app.onError(problemDetails(log));
   app.notFound((c) => {
+    const allowed = allowedMethods(app.routes, c.req.path);
+    if (allowed.length > 0) {
+      throw new ProblemError(405, "method-not-allowed", "Method not allowed", {
+        detail: `${c.req.method} is not served on ${c.req.path}; allowed: ${
+          allowed.join(", ")
+        }`,
+        headers: { allow: allowed.join(", ") },
+      });
+    }
     throw new ProblemError(404, "not-found", "Not found", {
       detail: `no route ${c.req.method} ${c.req.path}`,
     });

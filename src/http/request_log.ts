@@ -1,6 +1,6 @@
 /**
  * One structured log line per request: method, path, status, duration and
- * the request id (from `hono/request-id`, also sent back as `X-Request-Id`).
+ * the request id (request_id.ts, also sent back as `X-Request-Id`).
  * No headers or bodies are logged, so no signature, token or national id.
  *
  * @module

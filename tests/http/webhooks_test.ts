@@ -604,3 +604,93 @@ Deno.test("a flush's counters add up: events = done + retried + dead, superseded
     assert.equal(line.sent, 1);
   });
 });
+
+Deno.test("a body declared in a charset other than UTF-8 gets 415 naming the charset, and nothing is stored", async () => {
+  await withHarness(async (h) => {
+    const [a] = nationalIds(1);
+    for (const charset of ["latin1", "ISO-8859-1", '"windows-1252"']) {
+      const response = await postSigned(h, "/webhooks/members", [
+        joined(`e-${charset.length}`, a),
+      ], {
+        headers: { "content-type": `application/json; charset=${charset}` },
+      });
+      assert.equal(response.status, 415, charset);
+      const problem = await response.json();
+      assert.equal(
+        problem.type,
+        "https://medlemsbro.invalid/problems/unsupported-charset",
+      );
+      assert.ok(problem.detail.includes(charset.replaceAll('"', "")));
+      h.clock.advance(1000);
+    }
+    const offerings = await postSigned(h, "/webhooks/offerings", {}, {
+      headers: { "content-type": "application/json; charset=latin1" },
+    });
+    assert.equal(offerings.status, 415);
+    assert.equal(await pendingCount(h), 0);
+
+    const utf8 = await postSigned(h, "/webhooks/members", [joined("e1", a)], {
+      headers: { "content-type": "application/json; charset=UTF-8" },
+    });
+    assert.equal(utf8.status, 202);
+  });
+});
+
+Deno.test("a wrong method on an existing route gets 405 with Allow as problem details; an unknown path 404", async () => {
+  await withHarness(async (h) => {
+    const get = await h.app.request("/webhooks/members", {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    assert.equal(
+      get.headers.get("content-type"),
+      "application/problem+json",
+    );
+    assert.equal(
+      (await get.json()).type,
+      "https://medlemsbro.invalid/problems/method-not-allowed",
+    );
+    const del = await h.app.request("/webhooks/members/full/abc", {
+      method: "DELETE",
+    });
+    assert.equal(del.status, 405);
+    assert.equal(del.headers.get("allow"), "GET, HEAD");
+    const post = await h.app.request("/status", { method: "POST" });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET, HEAD");
+    const unknown = await h.app.request("/nothing-here");
+    assert.equal(unknown.status, 404);
+  });
+});
+
+Deno.test("a caller's X-Request-Id is used only when safe, masked the same in header, problem and log", async () => {
+  await withHarness(async (h) => {
+    const withId = (id: string) =>
+      h.app.request("/webhooks/members", {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json", "x-request-id": id },
+      });
+    const digits = await withId("23907640450");
+    const header = digits.headers.get("x-request-id");
+    assert.equal(header, "239076*****");
+    const problem = await digits.json();
+    assert.equal(problem.requestId, header);
+    const logged = h.logs.map((l) => JSON.parse(l)).filter((l) =>
+      l.msg === "request"
+    );
+    assert.equal(logged.at(-1).requestId, header);
+    assert.ok(!h.logs.join("\n").includes("23907640450"));
+
+    const fine = await withId("req-abc.1:2_3");
+    assert.equal(fine.headers.get("x-request-id"), "req-abc.1:2_3");
+    for (const bad of ["with space", "x".repeat(129), "a;b", "a=b"]) {
+      const response = await withId(bad);
+      const made = response.headers.get("x-request-id")!;
+      assert.notEqual(made, bad);
+      assert.match(made, /^[0-9a-f-]{36}$/, "a new one is made");
+      assert.equal((await response.json()).requestId, made);
+    }
+  });
+});
