@@ -210,7 +210,7 @@ export class TokenSource {
         nonce = given;
         continue;
       }
-      throw this.#refusal(response.status, body);
+      throw this.#refusal(response, body);
     }
   }
 
@@ -315,7 +315,8 @@ export class TokenSource {
     };
   }
 
-  #refusal(status: number, body: TokenResponse): AuthError {
+  #refusal(response: Response, body: TokenResponse): AuthError {
+    const { status } = response;
     const error = typeof body.error === "string"
       ? scrubServerText(body.error, 60)
       : undefined;
@@ -327,7 +328,11 @@ export class TokenSource {
       "ERR_AUTH_TOKEN_REFUSED",
       `${this.#where()} refused the token request with HTTP ${status}${
         said ? ` (${said})` : ""
-      }${hint(error)}`,
+      }${
+        !this.#dpop && demandsDpop(response, error)
+          ? DPOP_REQUIRED_HINT
+          : hint(error)
+      }`,
       { status, oauthError: error },
     );
   }
@@ -338,6 +343,21 @@ export class TokenSource {
   }
 }
 
+/** Said when a server wants DPoP and the client sent no proof. */
+export const DPOP_REQUIRED_HINT =
+  "; the server requires DPoP-bound tokens; set --dpop (MEDLEMSBRO_DPOP=true)";
+
+/**
+ * Whether a refusal asks for DPoP (RFC 9449 §7.1, §8): a DPoP error code, a
+ * `DPoP` challenge or a `DPoP-Nonce` header.
+ */
+function demandsDpop(response: Response, error: string | undefined): boolean {
+  return error === "invalid_dpop_proof" || error === "use_dpop_nonce" ||
+    /^\s*DPoP\b/i.test(response.headers.get("www-authenticate") ?? "") ||
+    response.headers.has("dpop-nonce");
+}
+
+/** What to check after a refusal with a proof sent, or without DPoP at all. */
 function hint(error: string | undefined): string {
   switch (error) {
     case "invalid_client":

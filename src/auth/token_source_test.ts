@@ -250,6 +250,44 @@ Deno.test("without DPoP a use_dpop_nonce answer is a refusal, not a retry", asyn
   assert.equal(endpoint.requests.length, 1);
 });
 
+Deno.test("a refusal that asks for DPoP when no proof was sent says to set --dpop", async () => {
+  const replies: Reply[] = [
+    { status: 400, body: { error: "invalid_dpop_proof" } },
+    { status: 400, body: { error: "use_dpop_nonce" } },
+    {
+      status: 401,
+      body: { error: "invalid_client" },
+      headers: { "www-authenticate": 'DPoP error="invalid_token"' },
+    },
+    {
+      status: 400,
+      body: { error: "invalid_request" },
+      headers: { "dpop-nonce": "n" },
+    },
+  ];
+  for (const reply of replies) {
+    const error = await source(tokenEndpoint([reply])).get().catch((e) => e);
+    assert.ok(error instanceof AuthError);
+    assert.match(
+      error.message,
+      /; the server requires DPoP-bound tokens; set --dpop \(MEDLEMSBRO_DPOP=true\)$/,
+    );
+    assert.doesNotMatch(error.message, /proof was not accepted/);
+  }
+
+  // With a proof sent, a refused proof is named as such.
+  const dpop = await createDpopProofer();
+  const endpoint = tokenEndpoint([{
+    status: 400,
+    body: { error: "invalid_dpop_proof", error_description: "bad htu" },
+  }]);
+  const error = await source(endpoint, { dpop }).get().catch((e) => e);
+  assert.match(
+    error.message,
+    /\(invalid_dpop_proof: bad htu\); the DPoP proof was not accepted$/,
+  );
+});
+
 Deno.test("get() refuses a Bearer token when DPoP was asked for", async () => {
   const endpoint = tokenEndpoint();
   const dpop = await createDpopProofer();

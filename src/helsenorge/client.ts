@@ -18,6 +18,7 @@
 import type { Bundle, OperationOutcome } from "fhir/r4";
 import { MedlemsbroError } from "../errors.ts";
 import { scrubServerText } from "../auth/scrub.ts";
+import { DPOP_REQUIRED_HINT } from "../auth/token_source.ts";
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
@@ -480,7 +481,7 @@ export class HelsenorgeClient {
       error: new HelsenorgeError(
         "ERR_HELSENORGE_REJECTED",
         `Helsenorge refused the ${step} call with HTTP ${status}${
-          describeChallenge(status, response.headers, reauthorized)
+          describeChallenge(status, response.headers, auth, reauthorized)
         }${summary ? `: ${summary}` : ""}`,
         { step, status, outcome, attempts: attempt },
       ),
@@ -563,10 +564,15 @@ function isOperationOutcome(value: unknown): value is OperationOutcome {
     (value as { resourceType?: unknown }).resourceType === "OperationOutcome";
 }
 
-/** For 401/403: the challenge's error and what was tried, for the message. */
+/**
+ * For 401/403: the challenge's error and what was tried, for the message;
+ * and when a call without a DPoP proof met a `DPoP` challenge and no
+ * `Bearer` one (RFC 9449 §7.1), that DPoP must be set.
+ */
 function describeChallenge(
   status: number,
   headers: Headers,
+  sent: Record<string, string>,
   reauthorized: Set<string>,
 ): string {
   if (status !== 401 && status !== 403) return "";
@@ -574,7 +580,13 @@ function describeChallenge(
   const error = /\berror="([^"]{1,60})"/.exec(challenge)?.[1];
   const tried = reauthorized.has("token") ? ", also with a new token" : "";
   const shown = error && scrubServerText(error.replace(/[^\w .:-]/g, ""));
-  return `${shown ? ` (${shown})` : ""}${tried}`;
+  const schemes = [...challenge.matchAll(/(?:^|,)\s*([A-Za-z]+)(?=\s|,|$)/g)]
+    .map((match) => match[1].toLowerCase());
+  const needsDpop = sent.dpop === undefined && schemes.includes("dpop") &&
+    !schemes.includes("bearer");
+  return `${shown ? ` (${shown})` : ""}${tried}${
+    needsDpop ? DPOP_REQUIRED_HINT : ""
+  }`;
 }
 
 function describe(error: unknown): string {

@@ -107,6 +107,37 @@ Deno.test("a DPoP nonce challenge and then an expired token are each answered by
   assert.equal(sent.length, 3);
 });
 
+Deno.test("a Bearer call met by a DPoP-only challenge says the server requires DPoP and to set --dpop", async () => {
+  const dpopOnly =
+    'DPoP realm="helsenorge", error="invalid_token", error_description="a DPoP-bound token is required"';
+  const { authorizer } = countingAuthorizer();
+  const { client } = setup(
+    [refused(401, dpopOnly), refused(401, dpopOnly)],
+    authorizer,
+  );
+  const error = await client.sendMembers(batch).catch((e) => e);
+  assert.ok(error instanceof HelsenorgeError);
+  assert.equal(
+    error.message,
+    "Helsenorge refused the members call with HTTP 401 (invalid_token), also with a new token; the server requires DPoP-bound tokens; set --dpop (MEDLEMSBRO_DPOP=true)",
+  );
+
+  // Bearer offered too, or a proof sent: no such advice.
+  for (
+    const [challenge, headers] of [
+      ['Bearer realm="x", DPoP algs="ES256"', { authorization: "Bearer t" }],
+      [dpopOnly, { authorization: "DPoP t", dpop: "proof" }],
+    ] as const
+  ) {
+    const other = setup([refused(401, challenge)], {
+      headers: () => Promise.resolve({ ...headers }),
+      onRefused: () => Promise.resolve(undefined),
+    });
+    const plain = await other.client.sendMembers(batch).catch((e) => e);
+    assert.doesNotMatch(plain.message, /--dpop/);
+  }
+});
+
 Deno.test("an authorizer error fails the call at once, unless it is retryable", async () => {
   const fatal = setup([], {
     headers: () => Promise.reject(new Error("key refused")),

@@ -444,12 +444,12 @@ Deno.test("the API refuses a missing and a badly signed token with 401 and a cha
   finish(h);
 });
 
-Deno.test("with DPoP required, a Bearer token request is refused and reported clearly", async () => {
+Deno.test("with DPoP required, a token request without a proof is refused with advice to set --dpop", async () => {
   const h = await harness({ mock: { requireDpop: true } });
   const error = await refusal(h);
   assert.match(
     error.message,
-    /\(invalid_dpop_proof: a DPoP proof is required\); the DPoP proof was not accepted/,
+    /\(invalid_dpop_proof: a DPoP proof is required\); the server requires DPoP-bound tokens; set --dpop \(MEDLEMSBRO_DPOP=true\)$/,
   );
   finish(h, error);
 });

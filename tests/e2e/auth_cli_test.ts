@@ -252,6 +252,48 @@ Deno.test("sync with a key the mock does not know exits 3 with a clear message a
   }
 });
 
+Deno.test("sync without --dpop against a mock that requires DPoP says to set --dpop", async () => {
+  const dir = await Deno.makeTempDir();
+  const auth = await createMockAuth({ requireDpop: true });
+  const mock = await startMock({ port: 0, auth, log: () => {} });
+  try {
+    await makeKeys(dir, "ES256");
+    auth.registerClient({
+      clientId: "e2e-client",
+      jwks: [
+        JSON.parse(await Deno.readTextFile(`${dir}/keys/public.jwk.json`)),
+      ],
+    });
+    const run = await cli([
+      "sync",
+      "--base-url",
+      mock.baseUrl,
+      "--auth",
+      "sts",
+      "--offerings",
+      OFFERINGS,
+      "--members",
+      MEMBERS,
+      "--report",
+      `${dir}/report.json`,
+    ], {
+      MEDLEMSBRO_CLIENT_ID: "e2e-client",
+      MEDLEMSBRO_KEY_FILE: `${dir}/keys/private.jwk.json`,
+    });
+    const report = await Deno.readTextFile(`${dir}/report.json`);
+    scan([run.stdout, run.stderr, report], "the refused run");
+    assert.equal(run.code, 3);
+    assert.match(
+      run.stdout + run.stderr,
+      /\(invalid_dpop_proof: a DPoP proof is required\); the server requires DPoP-bound tokens; set --dpop \(MEDLEMSBRO_DPOP=true\)/,
+    );
+    assert.doesNotMatch(run.stdout + report, /proof was not accepted/);
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bad auth settings stop the run at start, naming the setting and never its value", async () => {
   const secretish = '{"kty":"RSA","d":"c2VjcmV0LXByaXZhdGUta2V5LW1hdGVyaWFs"';
   const run = await cli([
