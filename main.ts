@@ -13,13 +13,26 @@ import { createServiceContext } from "./src/service/context.ts";
 import { registerJobs, schedulesFrom } from "./src/service/jobs.ts";
 import { webhookServiceFor } from "./src/service/webhooks.ts";
 import { loadWebhookSettings } from "./src/service/webhook_settings.ts";
+import { startFailure } from "./src/service/webhook_start.ts";
 
 if (import.meta.main) {
+  try {
+    await serve();
+  } catch (error) {
+    // One line naming the setting, no stack trace (docs/webhooks.md).
+    const { line, exitCode } = startFailure(error);
+    await Deno.stderr.write(new TextEncoder().encode(`${line}\n`));
+    Deno.exit(exitCode);
+  }
+}
+
+async function serve(): Promise<void> {
   const env = Deno.env.toObject();
   // Checked first: a bad secret list stops the start, naming the variable only.
   const webhookSettings = loadWebhookSettings(env);
   const context = createServiceContext(env);
-  // Registered at the module's top level, as Deno Deploy requires of crons.
+  // Registered before the first await, while the module is evaluated, as
+  // Deno Deploy requires of crons.
   registerJobs(context, schedulesFrom(env), env);
 
   const ready = await context;

@@ -36,9 +36,16 @@ export const WEBHOOK_VARIABLES = {
   limitOfferings: "MEDLEMSBRO_WEBHOOK_LIMIT_OFFERINGS",
 } as const;
 
-const wholeNumber = (min: number, max: number) =>
-  z.string().trim().regex(/^\d+$/, "must be a whole number")
-    .transform(Number).pipe(z.number().int().min(min).max(max));
+/** Digits only, in a range; one message for every way to miss it. */
+const wholeNumber = (min: number, max: number) => {
+  const error = min > 0
+    ? `must be a positive whole number from ${min} to ${max}`
+    : `must be a whole number from ${min} to ${max}`;
+  return z.string().trim().regex(/^\d+$/, { error })
+    .transform(Number).pipe(
+      z.number().int().min(min, { error }).max(max, { error }),
+    );
+};
 
 /** A comma-separated list of secrets; the message never holds a value. */
 const secretList = (what: string) =>

@@ -32,3 +32,26 @@ Deno.test("loadWebhookSettings() reads comma-separated secrets and never echoes 
     assert.ok(!error.message.includes("short-one"));
   }
 });
+
+Deno.test("loadWebhookSettings() says a negative or out-of-range number must be a positive whole number in range", () => {
+  for (const value of ["-5", "5", "abc", "1.5", "99999"]) {
+    try {
+      loadWebhookSettings({ MEDLEMSBRO_WEBHOOK_MAX_SKEW_S: value });
+      assert.fail(`expected a SettingsError for ${value}`);
+    } catch (error) {
+      assert.ok(error instanceof SettingsError);
+      assert.deepEqual(error.issues, [
+        "MEDLEMSBRO_WEBHOOK_MAX_SKEW_S: must be a positive whole number from 10 to 3600",
+      ]);
+    }
+  }
+  try {
+    loadWebhookSettings({ MEDLEMSBRO_WEBHOOK_FLUSH_AGE_MS: "-1" });
+    assert.fail("expected a SettingsError");
+  } catch (error) {
+    assert.ok(error instanceof SettingsError);
+    assert.deepEqual(error.issues, [
+      "MEDLEMSBRO_WEBHOOK_FLUSH_AGE_MS: must be a whole number from 0 to 3600000",
+    ]);
+  }
+});
