@@ -376,6 +376,24 @@ Deno.test('a key file with a damaged "d" stops a dry run at start, naming --key-
   }
 });
 
+Deno.test("the README's Authentication section gives the client id to the sync as MEDLEMSBRO_CLIENT_ID, never --client-id", async () => {
+  // `deno task` echoes the command line to stderr: a flag's value is shown.
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const section = readme.split(/^## /m).find((part) =>
+    part.startsWith("Authentication\n")
+  );
+  assert.ok(section, "README has an Authentication section");
+  const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => block[1].replace(/\\\n\s*/g, " ").split("\n"));
+  const syncs = commands.filter((line) => /deno task sync\b/.test(line));
+  assert.ok(syncs.length >= 2, "the section shows sync commands");
+  for (const line of syncs) {
+    assert.doesNotMatch(line, /--client-id|--key-file/, line);
+  }
+  assert.match(section, /export MEDLEMSBRO_CLIENT_ID=medlemsbro-local/);
+  assert.match(section, /`deno task` prints the whole command/);
+});
+
 Deno.test("the demo runs with auth against the in-process mock with no set-up, with and without DPoP", async () => {
   for (const extra of [[], ["--dpop"], ["--auth", "sts"]]) {
     const run = await cli(["demo", ...extra]);
