@@ -1,10 +1,11 @@
 // deno-lint-ignore-file no-console -- a benchmark script: printing is its job
 /**
- * `deno task bench [--members N] [--stages a,b]`: generate a member export of
- * N synthetic Test Norge ids and measure each stage in its own process, with
- * members per second, peak resident memory and the ratio to the
- * parse-and-serialize baseline. The mock runs in a separate process too,
- * bound to 127.0.0.1, and is stopped at the end.
+ * `deno task bench [--members N] [--stages a,b] [--state FILE]`: generate a
+ * member export of N synthetic Test Norge ids and measure each stage in its
+ * own process, with members per second, peak resident memory and the ratio
+ * to the parse-and-serialize baseline. The mock runs in a separate process
+ * too, bound to 127.0.0.1, and is stopped at the end. `--state` runs sync
+ * and delta against an existing store and keeps it (a fresh one otherwise).
  *
  * Numbers are for reading, not asserting: CI runs this at a small N only to
  * keep it working.
@@ -99,6 +100,8 @@ if (import.meta.main) {
       members: { type: "string", default: "1000000" },
       stages: { type: "string", default: STAGES.join(",") },
       keep: { type: "boolean", default: false },
+      // An existing store to run sync and delta against (kept afterwards).
+      state: { type: "string" },
     },
   });
   const members = Number(values.members);
@@ -117,7 +120,8 @@ if (import.meta.main) {
   const dir = `${ROOT}.tmp/bench`;
   await Deno.mkdir(dir, { recursive: true });
   const csv = `${dir}/members-${members}.csv`;
-  const state = `${dir}/state-${members}-${Date.now()}.sqlite`;
+  const state = values.state ??
+    `${dir}/state-${members}-${Date.now()}.sqlite`;
   const generated = performance.now();
   await writeMemberCsv(csv, members);
   console.log(
@@ -144,8 +148,8 @@ if (import.meta.main) {
     }
   } finally {
     await mock?.stop();
-    if (!values.keep) {
-      await Deno.remove(csv).catch(() => {});
+    if (!values.keep) await Deno.remove(csv).catch(() => {});
+    if (!values.keep && values.state === undefined) {
       for (const suffix of ["", "-shm", "-wal"]) {
         await Deno.remove(state + suffix).catch(() => {});
       }

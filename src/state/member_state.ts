@@ -90,6 +90,22 @@ export interface MemberState {
   masked: string;
 }
 
+/**
+ * What the delta plan, the outcome rules and the writer need of a stored
+ * record. The run's snapshot (snapshot.ts) keeps this per member, except
+ * `row`, which only matters for a member given without one.
+ */
+export type MemberBasis = Pick<
+  MemberState,
+  | "contentHash"
+  | "status"
+  | "lastOutcome"
+  | "attempts"
+  | "nextRetryAt"
+  | "lastRunId"
+  | "row"
+>;
+
 /** A member record as read, with what is needed to write it back safely. */
 export interface StoredMember {
   idKey: string;

@@ -13,7 +13,12 @@
  */
 
 import { maskIdsInText, maskNationalId } from "../identifiers/mask.ts";
-import type { MemberRef, MemberState, Outcome } from "./member_state.ts";
+import type {
+  MemberBasis,
+  MemberRef,
+  MemberState,
+  Outcome,
+} from "./member_state.ts";
 import { nextRetryAt, type RetrySchedule } from "./retry_schedule.ts";
 
 /** One member's answer, as `recordOutcomes` takes it. */
@@ -53,7 +58,7 @@ export function pendingState(
 
 /** The state after Helsenorge answered (or the call failed). */
 export function outcomeState(
-  old: MemberState | undefined,
+  old: MemberBasis | undefined,
   result: OutcomeResult,
   now: Date,
   schedule: RetrySchedule,
@@ -120,7 +125,7 @@ export function endedState(
   };
 }
 
-function fromMember(member: MemberRef, old: MemberState | undefined) {
+function fromMember(member: MemberRef, old: MemberBasis | undefined) {
   return {
     nationalId: member.nationalId,
     idSystem: member.idSystem,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { MemberState } from "./member_state.ts";
+import type { MemberBasis } from "./member_state.ts";
 
 /**
  * - `send`: new, changed, pending (no answer recorded), ended and back,
@@ -31,7 +31,7 @@ export interface PlanOptions {
  * ```
  */
 export function planMember(
-  existing: MemberState | undefined,
+  existing: MemberBasis | undefined,
   incoming: { hash: string },
   now: Date,
   options: PlanOptions = {},

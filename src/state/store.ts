@@ -30,7 +30,11 @@ import {
   renewLease,
 } from "./lease.ts";
 import type { MemberRef, StoredMember } from "./member_state.ts";
-import { readMembers, writeMembers } from "./_member_writes.ts";
+import {
+  type MemberUpdate,
+  readMembers,
+  writeMembers,
+} from "./_member_writes.ts";
 import {
   endedState,
   type OutcomeResult,
@@ -54,6 +58,7 @@ import { startRun } from "./runs.ts";
 import { markSeen, membersNotSeenInRun } from "./seen.ts";
 import { clearJournal, interruptedEntries, journalBatch } from "./journal.ts";
 import { recount, type StatusSummary, statusSummary } from "./status.ts";
+import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
 
 /** Where the CLI keeps state unless told otherwise (relative to the cwd). */
 export const DEFAULT_STATE_PATH = ".medlemsbro/state.sqlite";
@@ -131,6 +136,13 @@ export interface PlannedMember<M extends MemberRef = MemberRef> {
   /** `contentHash(member)`. */
   hash: string;
   idKey: string;
+  /**
+   * The stored record, when there is one. Planned from the run's snapshot
+   * (while the store holds the lease), it is given only for members to
+   * send, as a stand-in holding just the `MemberBasis` fields: enough for
+   * `recordOutcomes`' `known`, which the store answers from the snapshot
+   * anyway.
+   */
   existing?: StoredMember;
   decision: PlanDecision;
 }
@@ -226,6 +238,16 @@ export class StateStore {
   readonly #now: () => Date;
   /** Leases this store holds now: while it holds one, it is the only writer. */
   readonly #leases = new Set<string>();
+  /**
+   * While a lease is held: each organization's member records, loaded the
+   * first time a batch names it and kept in step with every write.
+   */
+  readonly #snapshots = new Map<string, Promise<MemberSnapshot>>();
+  readonly #loaded = new Map<string, MemberSnapshot>();
+  /** Bumped whenever the snapshots are dropped; stale loads are not kept. */
+  #generation = 0;
+  /** Member writes and snapshot loads under the lease, one at a time. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     kv: Deno.Kv,
@@ -287,6 +309,9 @@ export class StateStore {
   ): Promise<PlannedMember<M>[]> {
     const { runId, force = false, now = this.#now() } = options;
     const idKeys = await this.idKeys(members.map((m) => m.nationalId));
+    if (this.#leases.size > 0) {
+      return this.#planFromSnapshots(members, idKeys, { runId, force, now });
+    }
     const existing = await readMembers(
       this.#kv,
       members.map((m, i) => ({
@@ -295,17 +320,7 @@ export class StateStore {
       })),
     );
 
-    if (runId !== undefined) {
-      const byOrganization = new Map<string, string[]>();
-      members.forEach((m, i) => {
-        const list = byOrganization.get(m.organizationNumber) ?? [];
-        list.push(idKeys[i]);
-        byOrganization.set(m.organizationNumber, list);
-      });
-      for (const [organizationNumber, keys] of byOrganization) {
-        await markSeen(this.#kv, organizationNumber, runId, keys);
-      }
-    }
+    if (runId !== undefined) await this.#markSeen(members, idKeys, runId);
 
     return members.map((member, i) => {
       const hash = contentHash(member);
@@ -334,12 +349,14 @@ export class StateStore {
   ): Promise<StoredMember[]> {
     const { runId, now = this.#now() } = options;
     const idKeys = await this.#idKeysOf(items);
-    const written = await writeMembers(
-      this.#kv,
+    const written = await this.#write(
       items.map((item, i) => ({
         organizationNumber: item.member.organizationNumber,
         idKey: idKeys[i],
-        known: "decision" in item ? item.existing ?? null : undefined,
+        // A plan's stand-in lacks what `pendingState` keeps: read instead.
+        known: "decision" in item && !isStandIn(item.existing)
+          ? item.existing ?? null
+          : undefined,
         update: (old) =>
           pendingState(
             old,
@@ -350,7 +367,6 @@ export class StateStore {
             runId,
           ),
       })),
-      { exclusive: this.#leases.size > 0 },
     );
     return written as StoredMember[];
   }
@@ -402,15 +418,16 @@ export class StateStore {
   ): Promise<void> {
     const { runId, now = this.#now(), known } = options;
     const idKeys = await this.idKeys(results.map((r) => r.member.nationalId));
-    await writeMembers(
-      this.#kv,
+    await this.#write(
       results.map((result, i) => ({
         organizationNumber: result.member.organizationNumber,
         idKey: idKeys[i],
         known: known?.[i],
         update: (old) => outcomeState(old, result, now, this.#schedule, runId),
       })),
-      { exclusive: this.#leases.size > 0 },
+      // `outcomeState` reads only the basis, and a member's row when it
+      // comes without one: the snapshot can stand in for the record.
+      (index) => results[index].member.row !== undefined,
     );
   }
 
@@ -445,8 +462,7 @@ export class StateStore {
     options: { runId?: string; now?: Date } = {},
   ): Promise<void> {
     const { runId, now = this.#now() } = options;
-    await writeMembers(
-      this.#kv,
+    await this.#write(
       items.map(({ member, end }) => ({
         organizationNumber: member.state.organizationNumber,
         idKey: member.idKey,
@@ -461,7 +477,6 @@ export class StateStore {
             runId,
           ),
       })),
-      { exclusive: this.#leases.size > 0 },
     );
   }
 
@@ -493,8 +508,13 @@ export class StateStore {
     ttlMs: number,
     now = this.#now(),
   ): Promise<LeaseResult> {
+    const held = this.#leases.size > 0;
     const result = await acquireLease(this.#kv, name, holder, ttlMs, now);
-    if (result.ok) this.#leases.add(name);
+    if (result.ok) {
+      // Snapshots from before the lease may miss others' writes.
+      if (!held) this.#dropSnapshots();
+      this.#leases.add(name);
+    }
     return result;
   }
 
@@ -509,6 +529,7 @@ export class StateStore {
 
   releaseLease(name: string, holder: string): Promise<boolean> {
     this.#leases.delete(name);
+    if (this.#leases.size === 0) this.#dropSnapshots();
     return releaseLease(this.#kv, name, holder);
   }
 
@@ -523,6 +544,159 @@ export class StateStore {
 
   close(): void {
     if (this.#ownsKv) this.#kv.close();
+  }
+
+  /** `planBatch` while holding the lease: from the snapshots, no reads. */
+  async #planFromSnapshots<M extends MemberRef>(
+    members: readonly M[],
+    idKeys: readonly string[],
+    options: { runId?: string; force: boolean; now: Date },
+  ): Promise<PlannedMember<M>[]> {
+    const { runId, force, now } = options;
+    const organizations = new Set(members.map((m) => m.organizationNumber));
+    const snapshots = new Map<string, MemberSnapshot>();
+    for (const organizationNumber of organizations) {
+      snapshots.set(
+        organizationNumber,
+        await this.#snapshot(organizationNumber),
+      );
+    }
+
+    const bases = members.map((m, i) =>
+      snapshots.get(m.organizationNumber)!.basis(idKeys[i])
+    );
+    // Records the snapshot does not hold exactly are read.
+    const unsure = bases.flatMap((basis, i) => basis === undefined ? [i] : []);
+    const read = new Map<number, StoredMember | undefined>();
+    if (unsure.length > 0) {
+      const records = await readMembers(
+        this.#kv,
+        unsure.map((i) => ({
+          organizationNumber: members[i].organizationNumber,
+          idKey: idKeys[i],
+        })),
+      );
+      unsure.forEach((index, n) => read.set(index, records[n]));
+    }
+
+    if (runId !== undefined) await this.#markSeen(members, idKeys, runId);
+
+    return members.map((member, i) => {
+      const hash = contentHash(member);
+      const basis = bases[i];
+      const existing = basis === undefined ? read.get(i) : undefined;
+      const decision = planMember(
+        basis ?? existing?.state,
+        { hash },
+        now,
+        { force },
+      );
+      return {
+        member,
+        hash,
+        idKey: idKeys[i],
+        existing: basis && decision === "send"
+          ? standInRecord(member.organizationNumber, idKeys[i], basis)
+          : existing,
+        decision,
+      };
+    });
+  }
+
+  async #markSeen(
+    members: readonly MemberRef[],
+    idKeys: readonly string[],
+    runId: string,
+  ): Promise<void> {
+    const byOrganization = new Map<string, string[]>();
+    members.forEach((m, i) => {
+      const list = byOrganization.get(m.organizationNumber) ?? [];
+      list.push(idKeys[i]);
+      byOrganization.set(m.organizationNumber, list);
+    });
+    for (const [organizationNumber, keys] of byOrganization) {
+      await markSeen(this.#kv, organizationNumber, runId, keys);
+    }
+  }
+
+  /** The organization's snapshot, loaded (one range scan) on first use. */
+  #snapshot(organizationNumber: string): Promise<MemberSnapshot> {
+    let loading = this.#snapshots.get(organizationNumber);
+    if (loading === undefined) {
+      const generation = this.#generation;
+      loading = this.#serially(async () => {
+        const snapshot = await MemberSnapshot.load(
+          this.#kv,
+          organizationNumber,
+        );
+        if (generation === this.#generation) {
+          this.#loaded.set(organizationNumber, snapshot);
+        }
+        return snapshot;
+      });
+      this.#snapshots.set(organizationNumber, loading);
+      loading.catch(() => {
+        if (this.#snapshots.get(organizationNumber) === loading) {
+          this.#snapshots.delete(organizationNumber);
+        }
+      });
+    }
+    return loading;
+  }
+
+  #dropSnapshots(): void {
+    this.#generation++;
+    this.#snapshots.clear();
+    this.#loaded.clear();
+  }
+
+  /** Run `task` after every write and load queued before it. */
+  #serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(task);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Write member records. Holding the lease: without version checks, one
+   * write at a time, keeping loaded snapshots in step; where `fromSnapshot`
+   * allows, the snapshot stands in for the record, so nothing is read.
+   */
+  #write(
+    updates: readonly MemberUpdate[],
+    fromSnapshot?: (index: number) => boolean,
+  ): Promise<(StoredMember | undefined)[]> {
+    if (this.#leases.size === 0) return writeMembers(this.#kv, updates);
+    return this.#serially(async () => {
+      const known = fromSnapshot
+        ? updates.map((u, index) => {
+          const snapshot = this.#loaded.get(u.organizationNumber);
+          if (!snapshot || !fromSnapshot(index)) return u;
+          const basis = snapshot.basis(u.idKey);
+          if (basis === undefined) return { ...u, known: undefined };
+          return {
+            ...u,
+            known: basis &&
+              standInRecord(u.organizationNumber, u.idKey, basis),
+          };
+        })
+        : updates;
+      try {
+        const written = await writeMembers(this.#kv, known, {
+          exclusive: true,
+        });
+        written.forEach((record, index) => {
+          if (record === undefined) return;
+          this.#loaded.get(updates[index].organizationNumber)
+            ?.set(record.idKey, record.state);
+        });
+        return written;
+      } catch (error) {
+        // Some chunks may have been written: start again from the store.
+        this.#dropSnapshots();
+        throw error;
+      }
+    });
   }
 
   async #idKeysOf(
