@@ -11,7 +11,7 @@ import type {
   OperationOutcome,
   OperationOutcomeIssue,
 } from "fhir/r4";
-import { maskIdsInText } from "../identifiers/mask.ts";
+import { scrubServerText } from "../auth/scrub.ts";
 
 /** Code system of Medlemsbro's own outcome codes. */
 export const OUTCOME_SYSTEM = "urn:medlemsbro:helsenorge-outcome";
@@ -82,7 +82,7 @@ export function readEntryOutcome(entry: BundleEntry): EntryOutcome {
       kind: "failed",
       reason: statusText === ""
         ? "the response entry has no status"
-        : `unreadable response status "${maskIdsInText(statusText)}"`,
+        : `unreadable response status "${scrubServerText(statusText)}"`,
     };
   }
 
@@ -92,7 +92,7 @@ export function readEntryOutcome(entry: BundleEntry): EntryOutcome {
   const outcome = asOperationOutcome(entry.response?.outcome);
   const reason = outcome
     ? describeOperationOutcome(outcome)
-    : maskIdsInText(statusText);
+    : scrubServerText(statusText);
 
   if (status >= 400 && status < 500) {
     if (outcome?.issue.some(isNotConsented)) {
@@ -128,7 +128,7 @@ function describeIssue(issue: OperationOutcomeIssue): string {
   if (unique.length > 0) line += `: ${unique.join(" - ")}`;
   const where = issue.expression ?? issue.location ?? [];
   if (where.length > 0) line += ` (at ${where.join(", ")})`;
-  return maskIdsInText(line);
+  return scrubServerText(line);
 }
 
 function isNotConsented(issue: OperationOutcomeIssue): boolean {

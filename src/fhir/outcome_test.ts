@@ -124,3 +124,24 @@ Deno.test("describeOperationOutcome() joins every issue with its place", () => {
 Deno.test("operationOutcome() refuses an empty issue list", () => {
   assert.throws(() => operationOutcome([]), RangeError);
 });
+
+Deno.test("readEntryOutcome() scrubs a token a server echoes in an entry's outcome", () => {
+  const outcome = readEntryOutcome({
+    response: {
+      status: "400 Bad Request",
+      outcome: {
+        resourceType: "OperationOutcome",
+        issue: [{
+          severity: "error",
+          code: "invalid",
+          diagnostics:
+            "token Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln rejected for 23907640450",
+        }],
+      } as OperationOutcome,
+    },
+  });
+  assert.equal(outcome.kind, "invalid");
+  const reason = (outcome as { reason: string }).reason;
+  assert.doesNotMatch(reason, /eyJ|23907640450/);
+  assert.match(reason, /239076\*\*\*\*\*/);
+});
