@@ -147,6 +147,17 @@ export const statusSchema = z.object({
     receivedAt: z.string(),
     attempts: z.number().int(),
   })),
+  offerings: z.object({
+    id: z.string(),
+    status: z.enum(["pending", "sent", "dead"]),
+    receivedAt: z.string(),
+    attempts: z.number().int(),
+    sentAt: z.string().optional(),
+    lastError: z.string().optional(),
+  }).nullable().openapi({
+    description:
+      "The latest offerings posted: pending or dead until sent, else the last sent; null if none",
+  }),
   members: z.record(z.string(), z.record(z.string(), z.number().int()))
     .openapi({ description: "Members per status, per organization number" }),
   due: z.object({

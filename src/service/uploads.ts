@@ -12,6 +12,7 @@
  * | `["wh", "upload", id]` | {@linkcode UploadRecord} |
  * | `["wh", "upload-chunk", id, n]` | up to 60 000 bytes of the body |
  * | `["wh", "offerings"]` | the latest offerings posted, until sent |
+ * | `["wh", "offerings-sent"]` | {@linkcode OfferingsOutcome} of the last offerings sent |
  *
  * @module
  */
@@ -55,6 +56,18 @@ export interface UploadRecord {
 export const uploadKey = (id: string) => ["wh", "upload", id];
 const chunkKey = (id: string, n: number) => ["wh", "upload-chunk", id, n];
 export const offeringsKey = ["wh", "offerings"];
+export const offeringsSentKey = ["wh", "offerings-sent"];
+
+/** How the latest offerings posted went, for GET /status. */
+export interface OfferingsOutcome {
+  id: string;
+  status: "pending" | "sent" | "dead";
+  receivedAt: string;
+  attempts: number;
+  /** When Helsenorge took them (status `sent`). */
+  sentAt?: string;
+  lastError?: string;
+}
 
 /**
  * Store a body in chunks, then its record last: a crash in between leaves
@@ -267,7 +280,15 @@ export async function processOfferings(
   });
   // Checked: offerings posted meanwhile stay for the next round.
   if (report.offerings.status === "sent") {
-    await state.kv.atomic().check(entry).delete(offeringsKey).commit();
+    const sent: OfferingsOutcome = {
+      id: record.id,
+      status: "sent",
+      receivedAt: record.receivedAt,
+      attempts: record.attempts + 1,
+      sentAt: now().toISOString(),
+    };
+    await state.kv.atomic().check(entry).delete(offeringsKey)
+      .set(offeringsSentKey, sent).commit();
     return undefined;
   }
   const attempts = record.attempts + 1;
@@ -282,4 +303,29 @@ export async function processOfferings(
   };
   await state.kv.atomic().check(entry).set(offeringsKey, next).commit();
   return next;
+}
+
+/**
+ * The latest offerings posted: waiting or dead if not yet sent, else the
+ * last ones sent; none if none were ever posted.
+ */
+export async function offeringsOutcome(
+  kv: Deno.Kv,
+): Promise<OfferingsOutcome | undefined> {
+  const [waiting, sent] = await kv.getMany<
+    [PendingOfferings, OfferingsOutcome]
+  >([offeringsKey, offeringsSentKey]);
+  if (waiting.value) {
+    const { id, status, receivedAt, attempts, lastError } = waiting.value;
+    return {
+      id,
+      status,
+      receivedAt,
+      attempts,
+      ...(lastError === undefined
+        ? {}
+        : { lastError: maskIdsInText(lastError) }),
+    };
+  }
+  return sent.value ?? undefined;
 }

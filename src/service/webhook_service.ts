@@ -30,6 +30,8 @@ import {
 } from "./event_store.ts";
 import { type FlushContext, flushPending, type FlushResult } from "./flush.ts";
 import {
+  type OfferingsOutcome,
+  offeringsOutcome,
   pendingUploads,
   processOfferings,
   processUpload,
@@ -72,6 +74,8 @@ export interface WebhookStatus {
     lastError?: string;
   }[];
   uploads: Pick<UploadRecord, "id" | "status" | "receivedAt" | "attempts">[];
+  /** The latest offerings posted and how they went; null if none. */
+  offerings: OfferingsOutcome | null;
   members: StatusSummary["organizations"];
   due: StatusSummary["due"];
   runs: StatusSummary["runs"];
@@ -223,11 +227,12 @@ export function createWebhookService(
     },
 
     async status() {
-      const [counts, dead, summary, uploads] = await Promise.all([
+      const [counts, dead, summary, uploads, offerings] = await Promise.all([
         eventCounts(kv),
         listDead(kv, 20),
         state.statusSummary(),
         pendingUploads(kv),
+        offeringsOutcome(kv),
       ]);
       return {
         events: counts,
@@ -246,6 +251,7 @@ export function createWebhookService(
           receivedAt,
           attempts,
         })),
+        offerings: offerings ?? null,
         members: summary.organizations,
         due: summary.due,
         runs: summary.runs,

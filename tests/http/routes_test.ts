@@ -215,3 +215,66 @@ Deno.test("each request and each flush logs one JSON line with a request id, ids
     await h.close();
   }
 });
+
+Deno.test("an offerings 422 lists every problem at once: duplicate service ids beside other errors, unknown keys by path", async () => {
+  const h = await createWebhookHarness();
+  try {
+    const offerings = JSON.parse(
+      await Deno.readTextFile(new URL("helsetilbud.json", FIXTURES)),
+    );
+    const bad = structuredClone(offerings);
+    delete bad.organizations[0].name;
+    bad.coment = "typo";
+    bad.organizations[0].typo = 1;
+    const services = bad.organizations[0].services;
+    services.push({ ...services[0], name: "Copy" });
+    const response = await postSigned(h, "/webhooks/offerings", bad);
+    assert.equal(response.status, 422);
+    const problem = await response.json();
+    const fields = problem.errors.map((e: { field?: string }) => e.field);
+    assert.ok(fields.includes("organizations[0].name"), fields.join());
+    assert.ok(fields.includes("coment"), fields.join());
+    assert.ok(fields.includes("organizations[0].typo"), fields.join());
+    const dup = problem.errors.find((e: { field?: string }) =>
+      e.field === `organizations[0].services[${services.length - 1}].id`
+    );
+    assert.match(dup?.reason ?? "", /also used by organizations\[0\]/);
+    for (const item of problem.errors) assert.ok(item.field, item.reason);
+    assert.equal(
+      problem.detail,
+      `${problem.errors.length} problems; nothing was stored`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("GET /status shows the latest offerings upload and its outcome", async () => {
+  const h = await createWebhookHarness();
+  try {
+    const status = async () =>
+      (await (await h.app.request("/status", {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })).json()).offerings;
+    assert.equal(await status(), null);
+    const offerings = JSON.parse(
+      await Deno.readTextFile(new URL("helsetilbud.json", FIXTURES)),
+    );
+    const response = await postSigned(h, "/webhooks/offerings", offerings);
+    const { id } = await response.json();
+    assert.deepEqual(await status(), {
+      id,
+      status: "pending",
+      receivedAt: "2026-06-15T08:00:00.000Z",
+      attempts: 0,
+    });
+    await h.service.handle({ kind: "offerings" });
+    const sent = await status();
+    assert.equal(sent.id, id);
+    assert.equal(sent.status, "sent");
+    assert.equal(sent.attempts, 1);
+    assert.ok(sent.sentAt);
+  } finally {
+    await h.close();
+  }
+});

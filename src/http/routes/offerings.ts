@@ -10,6 +10,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { OfferingsError, parseOfferings } from "../../input/offerings.ts";
 import { requireContentType } from "../content_type.ts";
+import { offeringsProblems } from "../offerings_problems.ts";
 import { ProblemError } from "../problem.ts";
 import {
   offeringsAcceptedSchema,
@@ -67,12 +68,12 @@ export function registerOfferings(app: App, deps: RouteDeps): void {
         offerings = parseOfferings(data, "request body");
       } catch (error) {
         if (!(error instanceof OfferingsError)) throw error;
+        const errors = offeringsProblems(data, error.issues);
         throw new ProblemError(422, "invalid-offerings", "Invalid offerings", {
-          detail: `${error.issues.length} problem(s); nothing was stored`,
-          errors: error.issues.map((issue) => ({
-            field: issue.path || undefined,
-            reason: issue.message,
-          })),
+          detail: `${errors.length} problem${
+            errors.length === 1 ? "" : "s"
+          }; nothing was stored`,
+          errors,
         });
       }
       const { id } = await service.acceptOfferings(offerings);
