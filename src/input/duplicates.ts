@@ -18,6 +18,7 @@
 import { maskNationalId } from "../identifiers/mask.ts";
 import type { Member } from "./member.ts";
 import type { Problem } from "./problem.ts";
+import { hash64 } from "../hash64.ts";
 
 /**
  * Make a checker that remembers members it has seen and returns a warning
@@ -98,25 +99,4 @@ export class FirstRowIndex {
       this.#rows[slot] = rows[i];
     }
   }
-}
-
-/** Two independent 32-bit hashes (FNV-1a and a multiply-xorshift), finalized. */
-function hash64(text: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x27d4eb2f;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    a = Math.imul(a ^ code, 0x01000193);
-    b = Math.imul(b ^ code, 0x5bd1e995);
-    b ^= b >>> 13;
-  }
-  return [mix(a) >>> 0, mix(b ^ text.length) >>> 0];
-}
-
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

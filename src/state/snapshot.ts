@@ -31,6 +31,7 @@ import {
   type MemberStatus,
   type Outcome,
 } from "./member_state.ts";
+import { hash64 } from "../hash64.ts";
 
 const OUTCOMES: readonly Outcome[] = [
   "stored",
@@ -300,28 +301,4 @@ function resized<
 
 function hex8(half: number): string {
   return half.toString(16).padStart(8, "0");
-}
-
-/**
- * Two independent 32-bit hashes of `text` (FNV-1a and a multiply-xorshift),
- * finalized: the same construction as the export's duplicate check.
- */
-export function hash64(text: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x27d4eb2f;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    a = Math.imul(a ^ code, 0x01000193);
-    b = Math.imul(b ^ code, 0x5bd1e995);
-    b ^= b >>> 13;
-  }
-  return [mix(a) >>> 0, mix(b ^ text.length) >>> 0];
-}
-
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { contentHash } from "./content_hash.ts";
 import type { MemberBasis, MemberState } from "./member_state.ts";
-import {
-  hash64,
-  isStandIn,
-  MemberSnapshot,
-  standInRecord,
-} from "./snapshot.ts";
+import { hash64 } from "../hash64.ts";
+import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
 import { testMember } from "./_test_members.ts";
 
 const BASIS: MemberBasis = {
