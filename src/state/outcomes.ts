@@ -1,13 +1,15 @@
 /**
- * How a member's state moves: marked pending before a send, then the answer
- * recorded after it. Pure functions; the store writes what they return.
+ * How a member's state moves: the answer recorded after a send, `pending`
+ * for members a dead run left in flight, `ended` for memberships ended. Pure
+ * functions; the store writes what they return.
  *
- * Crash safety rests on the order: a member is `pending` before its call
- * leaves and `stored` only after Helsenorge's answer said so, so a run killed
- * at any point leaves no member `stored` that Helsenorge does not hold, and
- * every member whose answer was lost is `pending`, which the next run (and
- * the retry job, through `nextRetryAt`) sends again. Member calls are
- * conditional updates, so sending twice changes nothing.
+ * Crash safety rests on the order (docs/state.md): a batch is journaled
+ * before its call leaves, and a member becomes `stored` only after
+ * Helsenorge's answer said so, so a run killed at any point leaves no member
+ * `stored` that Helsenorge does not hold. The next run marks the journaled
+ * members `pending`, which it (and the retry job, through `nextRetryAt`)
+ * sends again. Member calls are conditional updates, so sending twice
+ * changes nothing.
  *
  * @module
  */
@@ -31,7 +33,7 @@ export interface OutcomeResult {
   reason?: string;
 }
 
-/** The state of a member about to be sent. */
+/** The state of a member whose call may have left without an answer booked. */
 export function pendingState(
   old: MemberState | undefined,
   member: MemberRef,
@@ -49,8 +51,8 @@ export function pendingState(
     reason: old?.reason,
     attempts: changed ? 0 : old.attempts,
     lastAttemptAt: old?.lastAttemptAt,
-    // If the run dies before the answer is recorded, the retry job finds
-    // the member through the due index without waiting for the next export.
+    // The retry job finds the member through the due index without waiting
+    // for the next export.
     nextRetryAt: nextRetryAt(schedule.failed, 1, now).toISOString(),
     lastRunId: runId ?? old?.lastRunId,
   };

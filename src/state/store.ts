@@ -5,13 +5,14 @@
  *
  * @example
  * ```ts
- * const store = await openStateStore({ path: DEFAULT_STATE_PATH });
+ * const store = await openStateStore({ path: ".medlemsbro/test1.sqlite" });
  * const run = await store.startRun("cli");
  * const plans = await store.planBatch(batch, { runId: run.id });
  * const toSend = plans.filter((p) => p.decision === "send");
- * const pending = await store.markPending(toSend, { runId: run.id });
+ * const journal = await store.journalBatch(run.id, toSend.map((p) => p.member));
  * // ... send, then:
  * await store.recordOutcomes(results, { runId: run.id });
+ * await store.clearJournal(journal);
  * ```
  *
  * @module
@@ -53,15 +54,12 @@ import {
   type Run,
   type RunFinish,
   type RunRecord,
+  startRun,
 } from "./runs.ts";
-import { startRun } from "./runs.ts";
 import { markSeen, membersNotSeenInRun } from "./seen.ts";
 import { clearJournal, interruptedEntries, journalBatch } from "./journal.ts";
 import { recount, type StatusSummary, statusSummary } from "./status.ts";
 import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
-
-/** Where the CLI keeps state unless told otherwise (relative to the cwd). */
-export const DEFAULT_STATE_PATH = ".medlemsbro/state.sqlite";
 
 /** Upgrades a store from `from` to `from + 1`. */
 export type Migration = (kv: Deno.Kv) => Promise<void>;
@@ -335,8 +333,11 @@ export class StateStore {
   }
 
   /**
-   * Mark members `pending` before their call leaves (crash safety). Pass the
-   * planned members to spare a read. Returns their records after the write.
+   * Mark members `pending` with the given content, due after the first
+   * failed-call delay: how {@linkcode recoverInterrupted} books a dead run's
+   * journaled batches (the sync itself journals batches, see `journalBatch`).
+   * Pass planned members to spare a read. Returns their records after the
+   * write.
    */
   async markPending(
     items: readonly {
@@ -490,18 +491,25 @@ export class StateStore {
     return upcomingRetries(this.#kv, limit);
   }
 
+  /** Record the start of a run; finish it with {@linkcode finishRun}. */
   startRun(trigger?: string): Promise<Run> {
     return startRun(this.#kv, this.#now(), trigger);
   }
 
+  /** Record how a run ended: counts, problems (masked), exit code. */
   finishRun(run: Run, finish: RunFinish): Promise<RunRecord> {
     return finishRun(this.#kv, run, finish, this.#now());
   }
 
+  /** The last `n` runs, newest first. */
   lastRuns(n = 10): Promise<RunRecord[]> {
     return lastRuns(this.#kv, n);
   }
 
+  /**
+   * Take the lease `name` for `ttlMs`, unless another holder has it. While
+   * this store holds a lease it plans from snapshots (docs/state.md).
+   */
   async acquireLease(
     name: string,
     holder: string,
@@ -518,6 +526,7 @@ export class StateStore {
     return result;
   }
 
+  /** Extend a lease this holder has, before it expires. */
   renewLease(
     name: string,
     holder: string,
@@ -527,12 +536,14 @@ export class StateStore {
     return renewLease(this.#kv, name, holder, ttlMs, now);
   }
 
+  /** Give the lease up; the snapshots go with the last one held. */
   releaseLease(name: string, holder: string): Promise<boolean> {
     this.#leases.delete(name);
     if (this.#leases.size === 0) this.#dropSnapshots();
     return releaseLease(this.#kv, name, holder);
   }
 
+  /** Members by status and organization, due retries and the last runs. */
   statusSummary(now = this.#now()): Promise<StatusSummary> {
     return statusSummary(this.#kv, now);
   }
@@ -542,6 +553,7 @@ export class StateStore {
     return recount(this.#kv, organizationNumber);
   }
 
+  /** Close the KV, unless it was given (`options.kv`). */
   close(): void {
     if (this.#ownsKv) this.#kv.close();
   }
