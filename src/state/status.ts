@@ -34,14 +34,7 @@ export async function statusSummary(
 ): Promise<StatusSummary> {
   const { runs = 5, dueCountCap = 10_000, nextDue = 5 } = options;
 
-  const organizations: StatusSummary["organizations"] = {};
-  for await (const entry of kv.list<Deno.KvU64>({ prefix: ["count"] })) {
-    const [, organizationNumber, status] = entry.key as string[];
-    organizations[organizationNumber] ??= emptyCounts();
-    organizations[organizationNumber][status as MemberStatus] = toCount(
-      entry.value.value,
-    );
-  }
+  const organizations = await memberCounts(kv);
   const due = await countDue(kv, now, dueCountCap);
   return {
     organizations,
@@ -52,6 +45,21 @@ export async function statusSummary(
     },
     runs: await lastRuns(kv, runs),
   };
+}
+
+/** Members per status, per organization number, from the counters alone. */
+export async function memberCounts(
+  kv: Deno.Kv,
+): Promise<StatusSummary["organizations"]> {
+  const organizations: StatusSummary["organizations"] = {};
+  for await (const entry of kv.list<Deno.KvU64>({ prefix: ["count"] })) {
+    const [, organizationNumber, status] = entry.key as string[];
+    organizations[organizationNumber] ??= emptyCounts();
+    organizations[organizationNumber][status as MemberStatus] = toCount(
+      entry.value.value,
+    );
+  }
+  return organizations;
 }
 
 /**

@@ -58,7 +58,12 @@ import {
 } from "./runs.ts";
 import { markSeen, membersNotSeenInRun } from "./seen.ts";
 import { clearJournal, interruptedEntries, journalBatch } from "./journal.ts";
-import { recount, type StatusSummary, statusSummary } from "./status.ts";
+import {
+  memberCounts,
+  recount,
+  type StatusSummary,
+  statusSummary,
+} from "./status.ts";
 import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
 
 /** Upgrades a store from `from` to `from + 1`. */
@@ -546,6 +551,11 @@ export class StateStore {
   /** Members by status and organization, due retries and the last runs. */
   statusSummary(now = this.#now()): Promise<StatusSummary> {
     return statusSummary(this.#kv, now);
+  }
+
+  /** Members per status and organization, from the counters (no scans). */
+  memberCounts(): Promise<StatusSummary["organizations"]> {
+    return memberCounts(this.#kv);
   }
 
   /** Rebuild an organization's counters by scanning it (hold the lease). */

@@ -17,7 +17,7 @@ import { membersBundle } from "../fhir/members_bundle.ts";
 import { readEntryOutcome } from "../fhir/outcome.ts";
 import type { Member } from "../input/member.ts";
 import { D_NUMMER_SYSTEM } from "../identifiers/systems.ts";
-import type { StoredMember } from "../state/member_state.ts";
+import type { MemberStatus, StoredMember } from "../state/member_state.ts";
 import type { StateStore } from "../state/store.ts";
 import type { MembersTarget } from "./member_sender.ts";
 
@@ -61,7 +61,7 @@ export async function endAbsentMembers(
     batchSize = 200,
   } = options;
 
-  const summary = await state.statusSummary();
+  const counts = await state.memberCounts();
   const orgs = [...organizations];
   const notes: string[] = [];
   if (orgs.length === 0) {
@@ -69,9 +69,8 @@ export async function endAbsentMembers(
       "the full export held no valid members, so no membership was ended",
     );
   }
-  for (const [org, byStatus] of Object.entries(summary.organizations)) {
-    const tracked = byStatus.stored + byStatus.pending +
-      byStatus["not-consented"] + byStatus.invalid;
+  for (const [org, byStatus] of Object.entries(counts)) {
+    const tracked = trackedCount(byStatus);
     if (tracked > 0 && !orgs.includes(org)) {
       notes.push(
         `organization ${org} is not in this full export, so none of its ${tracked} members were ended`,
@@ -80,10 +79,9 @@ export async function endAbsentMembers(
   }
   if (!allowMassEnd) {
     for (const org of orgs) {
-      const byStatus = summary.organizations[org];
+      const byStatus = counts[org];
       if (!byStatus) continue;
-      const tracked = byStatus.stored + byStatus.pending +
-        byStatus["not-consented"] + byStatus.invalid;
+      const tracked = trackedCount(byStatus);
       let absent = 0;
       for await (const _ of state.membersNotSeenInRun(org, runId)) absent++;
       if (tracked > 0 && absent / tracked > maxEndShare) {
@@ -121,6 +119,12 @@ export async function endAbsentMembers(
     if (batch.length > 0) await flush();
   }
   return { ok: true, ended, failed, calls, notes };
+}
+
+/** Members whose membership a full run could end: all but the ended. */
+function trackedCount(byStatus: Record<MemberStatus, number>): number {
+  return byStatus.stored + byStatus.pending + byStatus["not-consented"] +
+    byStatus.invalid;
 }
 
 async function endBatch(
