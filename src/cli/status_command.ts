@@ -12,7 +12,7 @@ import { MEMBER_STATUSES } from "../state/member_state.ts";
 import { openStateStore } from "../state/store.ts";
 import type { StatusSummary } from "../state/status.ts";
 import { ExitCode } from "../sync/report.ts";
-import { defaultStatePath } from "./state_path.ts";
+import { defaultStatePath } from "../state/state_path.ts";
 import { terminalSafe } from "./terminal.ts";
 
 export const STATUS_HELP = `Show what Medlemsbro's state store knows.

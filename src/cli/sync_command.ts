@@ -19,19 +19,24 @@ import { InputError } from "../input/problem.ts";
 import { readOfferings } from "../input/offerings.ts";
 import { readMembers } from "../input/read_members.ts";
 import { openStateStore, type StateStore } from "../state/store.ts";
-import { dryRunTarget } from "../sync/dry_run.ts";
+import { defaultStatePath } from "../state/state_path.ts";
+import { discardTarget, dryRunTarget } from "../sync/dry_run.ts";
 import { ExitCode, type SyncReport } from "../sync/report.ts";
 import { retryDueMembers } from "../sync/retry_due.ts";
+import { syncLease } from "../sync/run_scope.ts";
 import { type BundleTarget, clientTarget, runSync } from "../sync/sync.ts";
 import {
   AUTH_FLAG_OPTIONS,
   prepareAuth,
   type PreparedAuth,
 } from "../auth/setup.ts";
-import { connect, type Connection } from "../helsenorge/connect.ts";
+import {
+  connect,
+  type Connection,
+  usesInProcessMock,
+} from "../helsenorge/connect.ts";
 import { progressPrinter } from "./progress.ts";
 import { formatSummary } from "./summary.ts";
-import { defaultStatePath } from "./state_path.ts";
 import { terminalSafe } from "./terminal.ts";
 
 export const SYNC_HELP = `Send health offerings and a member list to Helsenorge.
@@ -185,7 +190,7 @@ export async function syncCommand(args: string[]): Promise<number> {
     }
     settings = loadSettings(settingFlags, Deno.env.toObject());
     auth = await prepareAuth(flags, Deno.env.toObject(), {
-      demoClient: settings.env === "mock" && settings.baseUrl === undefined,
+      demoClient: usesInProcessMock(settings),
     });
   } catch (error) {
     if (error instanceof SettingsError) {
@@ -248,11 +253,7 @@ export async function syncCommand(args: string[]): Promise<number> {
       }
     }
 
-    const lease = {
-      holder: `cli:${Deno.pid}`,
-      name: `sync:${settings.env}`,
-      ttlMs: settings.leaseTtlMs,
-    };
+    const lease = syncLease(settings, `cli:${Deno.pid}`);
     const progress = quiet ? undefined : progressPrinter(Deno.stderr);
     const report = retryDue
       ? await retryDueMembers({
@@ -413,11 +414,6 @@ async function writeReport(path: string, report: SyncReport): Promise<void> {
   await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n", {
     mode: 0o600,
   });
-}
-
-function discardTarget(): BundleTarget {
-  const nothing = () => Promise.resolve(undefined);
-  return { offerings: nothing, members: nothing };
 }
 
 function describeEvent(event: ClientEvent): string {

@@ -29,6 +29,15 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/**
+ * Whether {@linkcode connect} starts the bundled mock in-process: no base
+ * URL given and none known for the environment (`--env mock`).
+ */
+export function usesInProcessMock(settings: Settings): boolean {
+  return (settings.baseUrl ?? ENVIRONMENTS[settings.env].baseUrl) ===
+    undefined;
+}
+
 /** Build the client the settings describe; start the mock when they say so. */
 export async function connect(
   settings: Settings,

@@ -8,11 +8,15 @@
 
 import { prepareAuth } from "../auth/setup.ts";
 import { loadSettings, type Settings } from "../config/settings.ts";
-import { connect, type Connection } from "../helsenorge/connect.ts";
+import {
+  connect,
+  type Connection,
+  usesInProcessMock,
+} from "../helsenorge/connect.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { openStateStore, type StateStore } from "../state/store.ts";
 import { type BundleTarget, clientTarget } from "../sync/sync.ts";
-import { defaultStatePath } from "../cli/state_path.ts";
+import { defaultStatePath } from "../state/state_path.ts";
 
 export interface ServiceContext {
   settings: Settings;
@@ -38,7 +42,7 @@ export async function createServiceContext(
   const { log = createLogger() } = options;
   const settings = loadSettings({}, env);
   const auth = await prepareAuth({}, env, {
-    demoClient: settings.env === "mock" && settings.baseUrl === undefined,
+    demoClient: usesInProcessMock(settings),
   });
   const connection = await connect(settings, auth, {
     onEvent: (event) => {

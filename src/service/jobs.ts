@@ -11,6 +11,7 @@ import { readOfferings } from "../input/offerings.ts";
 import { loadOfferings } from "../state/offerings.ts";
 import type { SyncReport } from "../sync/report.ts";
 import { retryDueMembers } from "../sync/retry_due.ts";
+import { syncLease } from "../sync/run_scope.ts";
 import { runSync } from "../sync/sync.ts";
 import type { ServiceContext } from "./context.ts";
 
@@ -41,7 +42,7 @@ export async function retryDueJob(
     target: (bundle) => target.members(bundle),
     batchSize: settings.batchSize,
     concurrency: settings.concurrency,
-    lease: leaseFor(context, holder),
+    lease: syncLease(settings, holder),
     trigger: "cron",
     environment: settings.env,
   });
@@ -71,7 +72,7 @@ export async function resendOfferingsJob(
     offerings,
     rules: { allowSynthetic: ENVIRONMENTS[settings.env].allowSynthetic },
     state,
-    lease: leaseFor(context, holder),
+    lease: syncLease(settings, holder),
     trigger: "cron",
     environment: settings.env,
   });
@@ -111,14 +112,6 @@ export function registerJobs(
     schedules.offerings,
     guarded("resend-offerings", (ctx) => resendOfferingsJob(ctx, env)),
   );
-}
-
-function leaseFor(context: ServiceContext, holder: string) {
-  return {
-    holder,
-    name: `sync:${context.settings.env}`,
-    ttlMs: context.settings.leaseTtlMs,
-  };
 }
 
 function summaryOf(report: SyncReport): Record<string, unknown> {

@@ -8,6 +8,7 @@
  */
 
 import { ENVIRONMENTS } from "../config/environments.ts";
+import { syncLease } from "../sync/run_scope.ts";
 import type { ServiceContext } from "./context.ts";
 import {
   createWebhookService,
@@ -41,11 +42,7 @@ export function webhookServiceFor(
     },
     environment: sync.env,
     log,
-    lease: {
-      holder: `${holder}:webhook`,
-      name: `sync:${sync.env}`,
-      ttlMs: sync.leaseTtlMs,
-    },
+    lease: syncLease(sync, `${holder}:webhook`),
     batchSize: sync.batchSize,
     concurrency: sync.concurrency,
     maxEndShare: sync.maxEndShare,

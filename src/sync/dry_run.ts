@@ -48,3 +48,9 @@ export async function dryRunTarget(dir: string): Promise<BundleTarget> {
       write(`members-${String(++batch).padStart(5, "0")}.json`, bundle),
   };
 }
+
+/** The dry-run target without a folder: bundles are made, then dropped. */
+export function discardTarget(): BundleTarget {
+  const nothing = () => Promise.resolve(undefined);
+  return { offerings: nothing, members: nothing };
+}

@@ -30,6 +30,17 @@ export interface LeaseOptions {
   ttlMs?: number;
 }
 
+/**
+ * The lease every run against one environment takes (`sync:ENV`), whoever
+ * starts it, so CLI runs, webhook flushes and cron jobs never overlap.
+ */
+export function syncLease(
+  settings: { env: string; leaseTtlMs: number },
+  holder: string,
+): Required<LeaseOptions> {
+  return { holder, name: `sync:${settings.env}`, ttlMs: settings.leaseTtlMs };
+}
+
 export interface RunScopeOptions {
   state?: StateStore;
   lease?: LeaseOptions;

@@ -1,7 +1,7 @@
 /**
- * Where the CLI keeps state when not told: one SQLite file per environment,
- * since a member's status at a test environment says nothing about
- * production.
+ * Where the CLI and the service keep state when not told: one SQLite file
+ * per environment, since a member's status at a test environment says
+ * nothing about production.
  *
  * @module
  */
