@@ -29,6 +29,12 @@ const ROOT = new URL("../", import.meta.url).pathname;
 // The stages only talk to the mock this script starts on 127.0.0.1.
 const PERMISSIONS = ["--allow-all"];
 
+// The same V8 flags as the sync task in deno.json: the sync's live heap is
+// small, and without a cap on the young generation and a modest old-space
+// limit V8 collects lazily and peak RSS grows with the run (measured in
+// docs/performance.md).
+const V8_FLAGS = "--v8-flags=--max-semi-space-size=4,--max-old-space-size=512";
+
 async function startMockProcess(): Promise<
   { baseUrl: string; stop: () => Promise<void> }
 > {
@@ -69,7 +75,14 @@ async function startMockProcess(): Promise<
 
 async function runStage(stage: Stage, args: string[]): Promise<Result> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, `${ROOT}bench/stage.ts`, stage, ...args],
+    args: [
+      "run",
+      ...PERMISSIONS,
+      V8_FLAGS,
+      `${ROOT}bench/stage.ts`,
+      stage,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
