@@ -23,6 +23,7 @@ export interface Schedules {
   offerings: string;
 }
 
+/** The cron schedules from `env`, with the defaults above for unset ones. */
 export function schedulesFrom(
   env: Record<string, string | undefined>,
 ): Schedules {

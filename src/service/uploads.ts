@@ -235,6 +235,7 @@ export interface PendingOfferings {
   status: "pending" | "dead";
 }
 
+/** Keep posted offerings for the consumer; a newer post replaces them. */
 export async function storeOfferings(
   kv: Deno.Kv,
   offerings: Offerings,

@@ -110,6 +110,7 @@ export interface WebhookService {
 
 const DAY_MS = 86_400_000;
 
+/** Build the service from its flush context and settings; no I/O until used. */
 export function createWebhookService(
   options: WebhookServiceOptions,
 ): WebhookService {

@@ -19,6 +19,7 @@ import {
   type WebhookSettings,
 } from "./webhook_settings.ts";
 
+/** The webhook service on the process's context; warns if none can sign in. */
 export function webhookServiceFor(
   context: ServiceContext,
   settings: WebhookSettings,

@@ -103,6 +103,7 @@ export interface SyncReport {
   exitCode: ExitCode;
 }
 
+/** Member counters of a run that has read nothing yet. */
 export function emptyMemberCounts(): MemberCounts {
   return {
     read: 0,
