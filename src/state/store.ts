@@ -401,9 +401,23 @@ export class StateStore {
   async recoverInterrupted(now: Date = this.#now()): Promise<number> {
     let marked = 0;
     for await (const { key, members } of interruptedEntries(this.#kv)) {
-      await this.markPending(members.map((member) => ({ member })), { now });
+      // The run may have died after recording its answers but before
+      // clearing the entry: members it answered, with this content, are done.
+      const runId = String(key[1]);
+      const records = await this.getMembers(members);
+      const unanswered = members.filter((member, i) => {
+        const state = records[i]?.state;
+        return !(state && state.lastRunId === runId &&
+          state.status !== "pending" &&
+          state.contentHash === contentHash(member));
+      });
+      if (unanswered.length > 0) {
+        await this.markPending(unanswered.map((member) => ({ member })), {
+          now,
+        });
+      }
       await this.#kv.delete(key);
-      marked += members.length;
+      marked += unanswered.length;
     }
     return marked;
   }

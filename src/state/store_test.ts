@@ -392,3 +392,27 @@ Deno.test("recordOutcomes() counts resends within one run as one attempt for the
     store.close();
   }
 });
+
+Deno.test("recoverInterrupted() re-marks only journaled members the dead run never answered", async () => {
+  const store = await openStateStore({ path: ":memory:" });
+  try {
+    const answered = testMember(1);
+    const unanswered = testMember(2);
+    const keys = await store.journalBatch("run-a", [answered, unanswered]);
+    assert.equal(keys.length, 1);
+    // The run recorded one answer, then died before clearing its journal.
+    await store.recordOutcomes([{
+      member: answered,
+      hash: contentHash(answered),
+      outcome: "stored",
+    }], { runId: "run-a" });
+
+    assert.equal(await store.recoverInterrupted(), 1);
+    const [a, b] = await store.getMembers([answered, unanswered]);
+    assert.equal(a?.state.status, "stored");
+    assert.equal(b?.state.status, "pending");
+    assert.equal(await store.recoverInterrupted(), 0, "the entry is gone");
+  } finally {
+    store.close();
+  }
+});
