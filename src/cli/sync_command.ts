@@ -38,6 +38,7 @@ import {
 import { progressPrinter } from "./progress.ts";
 import { formatSummary } from "./summary.ts";
 import { terminalSafe } from "./terminal.ts";
+import { syncTuning } from "../sync/tuning.ts";
 
 export const SYNC_HELP = `Send health offerings and a member list to Helsenorge.
 
@@ -281,12 +282,7 @@ export async function syncCommand(args: string[]): Promise<number> {
         allowMassEnd: flags["allow-mass-end"] === true,
         lease,
         trigger: "cli",
-        batchSize: settings.batchSize,
-        minBatchSize: settings.minBatchSize,
-        maxBatchSize: settings.maxBatchSize,
-        targetLatencyMs: settings.targetLatencyMs,
-        breakerFailures: settings.breakerFailures,
-        concurrency: settings.concurrency,
+        ...syncTuning(settings),
         environment: settings.env,
         destination,
         dryRun,

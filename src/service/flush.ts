@@ -37,18 +37,16 @@ import {
   settleEvents,
   type Settlement,
 } from "./event_store.ts";
+import { type SyncTuning, tuningOf } from "../sync/tuning.ts";
 
 /** What a flush needs; built once by the webhook service. */
-export interface FlushContext {
+export interface FlushContext extends SyncTuning {
   state: StateStore;
   target: BundleTarget;
   rules: MemberRules;
   environment: string;
   log: Logger;
   lease: { holder: string; name: string; ttlMs: number };
-  /** Members per call. */
-  batchSize: number;
-  concurrency: number;
   /** Events that make a flush start at once. */
   flushSize: number;
   /** Age of the oldest due event that makes a flush start. */
@@ -298,8 +296,7 @@ async function sendBatch(
     state,
     lease,
     trigger: "webhook",
-    batchSize: context.batchSize,
-    concurrency: context.concurrency,
+    ...tuningOf(context),
     environment,
     now,
   });

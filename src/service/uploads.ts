@@ -24,6 +24,7 @@ import { InputError } from "../input/problem.ts";
 import { ExitCode, type SyncReport } from "../sync/report.ts";
 import { runSync } from "../sync/sync.ts";
 import type { FlushContext } from "./flush.ts";
+import { tuningOf } from "../sync/tuning.ts";
 
 /** Bytes per chunk: under KV's 64 KiB value limit. */
 const CHUNK_BYTES = 60_000;
@@ -157,8 +158,7 @@ export async function processUpload(
       maxEndShare: context.maxEndShare,
       lease: context.lease,
       trigger: "webhook-full",
-      batchSize: context.batchSize,
-      concurrency: context.concurrency,
+      ...tuningOf(context),
       environment: context.environment,
       input: {
         format: input.format,

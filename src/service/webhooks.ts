@@ -18,6 +18,7 @@ import {
   describeWebhookSettings,
   type WebhookSettings,
 } from "./webhook_settings.ts";
+import { syncTuning } from "../sync/tuning.ts";
 
 /** The webhook service on the process's context; warns if none can sign in. */
 export function webhookServiceFor(
@@ -44,8 +45,7 @@ export function webhookServiceFor(
     environment: sync.env,
     log,
     lease: syncLease(sync, `${holder}:webhook`),
-    batchSize: sync.batchSize,
-    concurrency: sync.concurrency,
+    ...syncTuning(sync),
     maxEndShare: sync.maxEndShare,
     now,
   });
