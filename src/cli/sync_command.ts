@@ -432,9 +432,8 @@ function isFileError(error: unknown): error is Error {
 
 /** The state store could not be opened as configured (path, secret, environment). */
 function isStateSetupError(error: unknown): boolean {
-  return (error instanceof MedlemsbroError &&
-    error.code.startsWith("ERR_STATE_")) ||
-    (error instanceof RangeError && /id-key secret/.test(error.message));
+  return error instanceof MedlemsbroError &&
+    error.code.startsWith("ERR_STATE_");
 }
 
 function describe(error: unknown): string {

@@ -43,7 +43,8 @@ export async function createIdKeyer(secret?: Uint8Array): Promise<IdKeyer> {
     };
   }
   if (secret.byteLength < 32) {
-    throw new RangeError(
+    throw new MedlemsbroError(
+      "ERR_STATE_ID_KEY_SECRET",
       `Cannot use the id-key secret: it has ${secret.byteLength} bytes, at least 32 are needed`,
     );
   }
