@@ -19,6 +19,12 @@ const TOP = 12;
 const BOTTOM = 34;
 const MIN_MS = 10;
 
+/** Helsenorge's response-time limits (99 % of calls), drawn as dashed lines. */
+const LIMITS = [
+  { ms: 10_000, color: "#c0392b", label: "chartLimitMembers" },
+  { ms: 3000, color: "#e67e22", label: "chartLimitOfferings" },
+] as const;
+
 /** The series drawn, with their counter names and colours. */
 export const SERIES = [
   { label: "p50", key: "latencyMembersP50Ms", colour: "#1b7f3b" },
@@ -90,30 +96,22 @@ export function LatencyChart(
           </text>
         </g>
       ))}
-      <line
-        x1={LEFT}
-        x2={LEFT + plotW}
-        y1={y(10_000)}
-        y2={y(10_000)}
-        stroke="#c0392b"
-        stroke-width="2"
-        stroke-dasharray="6 4"
-      />
-      <text x={LEFT + plotW + 6} y={y(10_000) + 4} class="limit">
-        {t.chartLimitMembers}
-      </text>
-      <line
-        x1={LEFT}
-        x2={LEFT + plotW}
-        y1={y(3000)}
-        y2={y(3000)}
-        stroke="#e67e22"
-        stroke-width="2"
-        stroke-dasharray="6 4"
-      />
-      <text x={LEFT + plotW + 6} y={y(3000) + 4} class="limit">
-        {t.chartLimitOfferings}
-      </text>
+      {LIMITS.map((limit) => (
+        <g>
+          <line
+            x1={LEFT}
+            x2={LEFT + plotW}
+            y1={y(limit.ms)}
+            y2={y(limit.ms)}
+            stroke={limit.color}
+            stroke-width="2"
+            stroke-dasharray="6 4"
+          />
+          <text x={LEFT + plotW + 6} y={y(limit.ms) + 4} class="limit">
+            {t[limit.label]}
+          </text>
+        </g>
+      ))}
       {SERIES.map((series) => {
         const points = runs.flatMap((run, i) => {
           const ms = run.counts?.[series.key];
