@@ -16,3 +16,8 @@ export class MedlemsbroError extends Error {
     this.code = code;
   }
 }
+
+/** The message of anything thrown, for reports and logs. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -34,6 +34,7 @@ import {
 import type { DpopProofer } from "./dpop.ts";
 import type { SigningKey } from "./keys.ts";
 import { scrubServerText } from "./scrub.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Which token service: HelseID or Helsenorge's own STS. */
 export type TokenFlavour = "helseid" | "sts";
@@ -259,7 +260,7 @@ export class TokenSource {
         ? `no answer within ${timeoutMs} ms`
         : `network error: ${
           scrubServerText(
-            cause instanceof Error ? cause.message : String(cause),
+            errorMessage(cause),
           )
         }`;
       throw new AuthError(

@@ -14,6 +14,7 @@ import type { StatusSummary } from "../state/status.ts";
 import { ExitCode } from "../sync/report.ts";
 import { defaultStatePath } from "../state/state_path.ts";
 import { terminalSafe } from "./terminal.ts";
+import { errorMessage } from "../errors.ts";
 
 export const STATUS_HELP = `Show what Medlemsbro's state store knows.
 
@@ -88,7 +89,7 @@ export async function statusCommand(args: string[]): Promise<number> {
       environment: env,
     });
   } catch (error) {
-    err(`${error instanceof Error ? error.message : String(error)}\n`);
+    err(`${errorMessage(error)}\n`);
     return ExitCode.usage;
   }
   try {

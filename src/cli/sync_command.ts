@@ -14,7 +14,7 @@ import {
   SettingsError,
 } from "../config/settings.ts";
 import type { ClientEvent } from "../helsenorge/client.ts";
-import { MedlemsbroError } from "../errors.ts";
+import { errorMessage, MedlemsbroError } from "../errors.ts";
 import { InputError } from "../input/problem.ts";
 import { readOfferings } from "../input/offerings.ts";
 import { readMembers } from "../input/read_members.ts";
@@ -301,7 +301,9 @@ export async function syncCommand(args: string[]): Promise<number> {
         await writeReport(files.report, report);
       } catch (error) {
         err(
-          `Could not write the report to ${files.report}: ${describe(error)}\n`,
+          `Could not write the report to ${files.report}: ${
+            errorMessage(error)
+          }\n`,
         );
         exitCode = Math.max(exitCode, ExitCode.incomplete) as ExitCode;
       }
@@ -321,7 +323,7 @@ export async function syncCommand(args: string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (isFileError(error) || isStateSetupError(error)) {
-      err(`${describe(error)}\n`);
+      err(`${errorMessage(error)}\n`);
       return ExitCode.usage;
     }
     throw error;
@@ -386,7 +388,7 @@ async function claimReportPath(
     file.close();
   } catch (error) {
     throw new Deno.errors.PermissionDenied(
-      `--report ${path} cannot be written (${describe(error)})`,
+      `--report ${path} cannot be written (${errorMessage(error)})`,
     );
   }
 }
@@ -434,8 +436,4 @@ function isFileError(error: unknown): error is Error {
 function isStateSetupError(error: unknown): boolean {
   return error instanceof MedlemsbroError &&
     error.code.startsWith("ERR_STATE_");
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -16,7 +16,7 @@
  */
 
 import type { Bundle, OperationOutcome } from "fhir/r4";
-import { MedlemsbroError } from "../errors.ts";
+import { errorMessage, MedlemsbroError } from "../errors.ts";
 import { scrubServerText } from "../auth/scrub.ts";
 import { DPOP_REQUIRED_HINT } from "../auth/token_source.ts";
 import {
@@ -381,7 +381,7 @@ export class HelsenorgeClient {
       });
     } catch (error) {
       if ((error as { retryable?: unknown }).retryable !== true) throw error;
-      return { kind: "retry", reason: describe(error) };
+      return { kind: "retry", reason: errorMessage(error) };
     }
 
     const timeoutMs = this.#timeouts[step];
@@ -410,7 +410,7 @@ export class HelsenorgeClient {
       const timedOut = timeout.aborted;
       const reason = timedOut
         ? `no answer within ${timeoutMs} ms (${entries} entries)`
-        : `network error: ${describe(error)}`;
+        : `network error: ${errorMessage(error)}`;
       emit({
         type: "no-answer",
         step,
@@ -587,8 +587,4 @@ function describeChallenge(
   return `${shown ? ` (${shown})` : ""}${tried}${
     needsDpop ? DPOP_REQUIRED_HINT : ""
   }`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

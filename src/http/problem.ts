@@ -14,6 +14,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { maskIdsInText } from "../identifiers/mask.ts";
 import type { Logger } from "../log.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Base of every problem `type`. */
 export const PROBLEM_BASE = "https://medlemsbro.invalid/problems/";
@@ -118,7 +119,7 @@ export function problemDetails(log: Logger): ErrorHandler<AppEnv> {
     }
     log.error("request failed", {
       requestId: c.get("requestId"),
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
     return problemResponse(
       c,

@@ -14,6 +14,7 @@ import { retryDueMembers } from "../sync/retry_due.ts";
 import { syncLease } from "../sync/run_scope.ts";
 import { runSync } from "../sync/sync.ts";
 import type { ServiceContext } from "./context.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Cron schedules (UTC), from `MEDLEMSBRO_CRON_RETRY` and `MEDLEMSBRO_CRON_OFFERINGS`. */
 export interface Schedules {
@@ -99,7 +100,7 @@ export function registerJobs(
         await job(ctx);
       } catch (error) {
         ctx.log.error(`job ${name} failed`, {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
       }
     };

@@ -42,6 +42,7 @@ import {
   type UploadRecord,
 } from "./uploads.ts";
 import type { WebhookSettings } from "./webhook_settings.ts";
+import { errorMessage } from "../errors.ts";
 
 /** A queue message: what to look at; the data itself is in KV. */
 export type Nudge =
@@ -270,7 +271,7 @@ export function createWebhookService(
         } catch (error) {
           log.error("queue message failed; KV delivers it again", {
             kind: (message as Nudge)?.kind,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           });
           throw error;
         }

@@ -7,7 +7,7 @@
  */
 
 import { SettingsError } from "../config/settings.ts";
-import { MedlemsbroError } from "../errors.ts";
+import { errorMessage, MedlemsbroError } from "../errors.ts";
 import { maskIdsInText } from "../identifiers/mask.ts";
 
 /** Exit code of a start refused for a setting (as the CLI's usage errors). */
@@ -41,7 +41,7 @@ export function startFailure(
       exitCode: START_SETTINGS_EXIT,
     };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return {
     line: `medlemsbro: cannot start: ${oneLine(message)}`,
     exitCode: 1,

@@ -19,7 +19,7 @@
  */
 
 import { dirname } from "node:path";
-import { MedlemsbroError } from "../errors.ts";
+import { errorMessage, MedlemsbroError } from "../errors.ts";
 import { contentHash } from "./content_hash.ts";
 import { dueMembers, upcomingRetries } from "./due.ts";
 import { checkIdKeyMode, createIdKeyer, type IdKeyer } from "./id_key.ts";
@@ -175,7 +175,7 @@ export async function openStateStore(
       throw new MedlemsbroError(
         "ERR_STATE_OPEN",
         `Cannot open the state store ${path}: ${
-          cause instanceof Error ? cause.message : String(cause)
+          errorMessage(cause)
         }; give --state a SQLite file (created if missing)`,
         { cause },
       );

@@ -35,6 +35,7 @@ import type { OutcomeResult } from "../state/outcomes.ts";
 import type { StateStore } from "../state/store.ts";
 import type { LatencyRecorder } from "./latency.ts";
 import type { MemberCounts, ProblemList } from "./report.ts";
+import { errorMessage } from "../errors.ts";
 
 /**
  * Where member bundles go; `undefined` back means not sent (dry run).
@@ -185,7 +186,7 @@ export class MemberSender {
     try {
       response = await target(bundle, this.#observer(bundle));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       if (this.#shouldStop(error, reason)) {
         this.#bookFailed(members, "the call failed, see why the run stopped");
       } else {

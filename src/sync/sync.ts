@@ -54,6 +54,7 @@ import {
   type ValidationOutcome,
   validMembers,
 } from "./valid_members.ts";
+import { errorMessage } from "../errors.ts";
 
 /**
  * Where bundles go. A real run posts them to Helsenorge; a dry run writes
@@ -319,7 +320,7 @@ async function sendOfferings(
     return {
       ...counts,
       status: "failed",
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     };
   }
 }
