@@ -11,6 +11,7 @@ import {
   memberToPatient,
   patientConditionalUrl,
 } from "./patient.ts";
+import { type EntryOutcome, readEntryOutcome } from "./outcome.ts";
 
 /** Options for {@linkcode membersBundle}. */
 export interface MembersBundleOptions {
@@ -86,4 +87,20 @@ export function membersBundle(
     bundle: { resourceType: "Bundle", type: "batch", entry },
     entryMembers,
   };
+}
+
+/**
+ * Pair each member a batch carried with its entry's outcome in the
+ * batch-response (entries answer in request order; a merged entry answers for
+ * every row it carries).
+ */
+export function memberOutcomes(
+  entryMembers: readonly Member[][],
+  response: Bundle,
+): [Member, EntryOutcome][] {
+  const entries = response.entry ?? [];
+  return entryMembers.flatMap((carried, index) => {
+    const outcome = readEntryOutcome(entries[index]);
+    return carried.map((member): [Member, EntryOutcome] => [member, outcome]);
+  });
 }

@@ -13,8 +13,7 @@
  * @module
  */
 
-import { membersBundle } from "../fhir/members_bundle.ts";
-import { readEntryOutcome } from "../fhir/outcome.ts";
+import { memberOutcomes, membersBundle } from "../fhir/members_bundle.ts";
 import type { Member } from "../input/member.ts";
 import { D_NUMMER_SYSTEM } from "../identifiers/systems.ts";
 import type { MemberStatus, StoredMember } from "../state/member_state.ts";
@@ -140,13 +139,13 @@ async function endBatch(
   };
 
   // Helsenorge holds (or may hold) only stored and pending members.
-  const held = members.filter((m) =>
-    m.state.status === "stored" || m.state.status === "pending"
-  );
-  const ends = members.filter((m) => !held.includes(m)).map((member) => ({
-    member,
-    end: endOf(member),
-  }));
+  const held: StoredMember[] = [];
+  const ends: { member: StoredMember; end: string }[] = [];
+  for (const member of members) {
+    const status = member.state.status;
+    if (status === "stored" || status === "pending") held.push(member);
+    else ends.push({ member, end: endOf(member) });
+  }
 
   let failed = 0;
   let calls = 0;
@@ -159,16 +158,14 @@ async function endBatch(
     if (response === undefined) {
       failed += held.length;
     } else {
-      const entries = response.entry ?? [];
       const byId = new Map(held.map((m) => [m.state.nationalId, m]));
-      entryMembers.forEach((carried, index) => {
-        const outcome = readEntryOutcome(entries[index]);
-        for (const member of carried) {
-          const stored = byId.get(member.nationalId)!;
-          if (outcome.kind === "failed") failed++;
-          else ends.push({ member: stored, end: member.end });
-        }
-      });
+      for (const [member, outcome] of memberOutcomes(entryMembers, response)) {
+        if (outcome.kind === "failed") failed++;
+        else {ends.push({
+            member: byId.get(member.nationalId)!,
+            end: member.end,
+          });}
+      }
     }
   }
   await state.markEnded(ends, { runId, now: now() });

@@ -20,8 +20,8 @@
 
 import type { Bundle } from "fhir/r4";
 import type { AdaptiveBatchSize } from "../batches/adaptive.ts";
-import { membersBundle } from "../fhir/members_bundle.ts";
-import { type EntryOutcome, readEntryOutcome } from "../fhir/outcome.ts";
+import { memberOutcomes, membersBundle } from "../fhir/members_bundle.ts";
+import type { EntryOutcome } from "../fhir/outcome.ts";
 import {
   type CallObserver,
   type ClientEvent,
@@ -207,14 +207,10 @@ export class MemberSender {
     }
 
     const results: OutcomeResult[] = [];
-    const entries = response.entry ?? [];
-    entryMembers.forEach((carried, index) => {
-      const outcome = readEntryOutcome(entries[index]);
-      for (const member of carried) {
-        this.#book(member, outcome);
-        results.push(result(member, toOutcome(outcome), reasonOf(outcome)));
-      }
-    });
+    for (const [member, outcome] of memberOutcomes(entryMembers, response)) {
+      this.#book(member, outcome);
+      results.push(result(member, toOutcome(outcome), reasonOf(outcome)));
+    }
     // `known` is in batch order, as `results` is when no member was merged.
     const inOrder = results.length === members.length &&
       results.every((r, i) => r.member === members[i]);
