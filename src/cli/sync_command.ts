@@ -60,6 +60,8 @@ Options:
   --retry-due            send only members whose retry is due (not consented, failed)
   --state PATH           state store (default .medlemsbro/ENV.sqlite; "none" for no
                          state; in memory for the in-process mock)
+  --state-write-behind N member records held before they are written sorted
+                         (default 50000); a crash resends their batches
   --batch-size N         members per call to start from (default 200)
   --min-batch-size N     smallest batch the size may shrink to when calls are
                          slow or time out (default 10)
@@ -120,6 +122,7 @@ const SETTING_FLAGS: Record<string, SettingName> = {
   "header-alias": "headerAliases",
   "encoding": "encoding",
   "state": "statePath",
+  "state-write-behind": "stateWriteBehind",
   "max-end-share": "maxEndShare",
   "lease-ttl": "leaseTtlMs",
 };
@@ -405,6 +408,7 @@ async function openState(
     path,
     idKeySecret: secret ? new TextEncoder().encode(secret) : undefined,
     environment: settings.env,
+    writeBehind: settings.stateWriteBehind,
   });
 }
 

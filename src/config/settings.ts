@@ -51,6 +51,10 @@ export const SETTING_SOURCES = {
   },
   encoding: { flag: "--encoding", variable: "MEDLEMSBRO_ENCODING" },
   statePath: { flag: "--state", variable: "MEDLEMSBRO_STATE" },
+  stateWriteBehind: {
+    flag: "--state-write-behind",
+    variable: "MEDLEMSBRO_STATE_WRITE_BEHIND",
+  },
   maxEndShare: {
     flag: "--max-end-share",
     variable: "MEDLEMSBRO_MAX_END_SHARE",
@@ -98,6 +102,11 @@ export const settingsSchema = z.object({
     .optional(),
   /** A SQLite file, ":memory:", or "none" for no state. */
   statePath: z.string().min(1).optional(),
+  /**
+   * Member records a run holds back before writing them sorted (fewer,
+   * cheaper writes; on a crash their batches are resent). @default 50000
+   */
+  stateWriteBehind: wholeNumber(1, 1_000_000).default(50_000),
   maxEndShare: z.string().trim().regex(
     /^\d+(\.\d+)?%?$/,
     "must be a share such as 0.2 or 20%",

@@ -71,6 +71,7 @@ export async function createServiceContext(
       path: path === "none" ? ":memory:" : path,
       idKeySecret: secret ? new TextEncoder().encode(secret) : undefined,
       environment: settings.env,
+      writeBehind: settings.stateWriteBehind,
     });
   } catch (error) {
     await connection.close();

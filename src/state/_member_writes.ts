@@ -1,29 +1,40 @@
 /**
- * The one way member records are written: in atomic chunks that also keep
- * the due index and the per-organization status counters in step.
+ * The two ways member records are written, both in atomic chunks that also
+ * keep the due index and the per-organization status counters in step.
  *
- * Each chunk checks the versionstamp of every member it rewrites, so a
- * counter is moved from the status that was really stored; if another
- * writer got there first the chunk is read again and recomputed.
+ * Without the lease ({@linkcode writeMembers}), each chunk checks the
+ * versionstamp of every member it rewrites, so a counter is moved from the
+ * status that was really stored; if another writer got there first the
+ * chunk is read again and recomputed.
+ *
+ * Holding the lease, the store is the only writer and holds writes back
+ * ({@linkcode writeHeld}): many thousands of records sorted by key and
+ * written in commits as large as KV allows, without checks. National ids
+ * arrive in no order; written as they come, each commit dirties a B-tree
+ * page per member, while a sorted run of many thousands touches each page
+ * once for several members (docs/performance.md: ~70 -> ~12 us a member).
  *
  * Limits (Deno KV, checked on 2.9): 1000 mutations, 100 checks and 800 KiB
- * per atomic operation, 10 keys per `getMany`. A chunk of 100 members uses
- * 100 checks and at most 3 mutations per member plus the counters.
+ * per atomic operation, 10 keys per `getMany`. A checked chunk of 100
+ * members uses 100 checks and at most 3 mutations per member plus the
+ * counters.
  *
  * @module
  */
 
 import { MedlemsbroError } from "../errors.ts";
 import { countKey, dueKey, memberKey } from "./keys.ts";
-import type { MemberState, StoredMember } from "./member_state.ts";
+import type { MemberBasis, MemberState, StoredMember } from "./member_state.ts";
 
 /** Members per atomic operation: bounded by the 100-check limit. */
 export const WRITE_CHUNK = 100;
+/** Mutations per atomic operation (Deno KV's limit). */
+const MAX_MUTATIONS = 1000;
 /**
- * Members per atomic operation without checks: at most three mutations each
- * plus a few counters stay under the 1000-mutation limit.
+ * Estimated bytes per atomic operation without checks: under KV's 800 KiB,
+ * with room for the estimate's error.
  */
-export const EXCLUSIVE_WRITE_CHUNK = 300;
+const MAX_HELD_BYTES = 640 * 1024;
 /** Keys per `getMany` call (Deno KV's limit). */
 export const GET_MANY_LIMIT = 10;
 const MAX_ROUNDS = 5;
@@ -63,18 +74,6 @@ export async function readMembers(
   );
 }
 
-/** Options for {@linkcode writeMembers}. */
-export interface WriteOptions {
-  /**
-   * The caller is the only writer (it holds the run lease): skip the
-   * versionstamp checks and write larger chunks in key order. Random
-   * national ids scatter over the B-tree, and the check limit would force
-   * small commits that each dirty many pages: several times slower.
-   * @default false
-   */
-  exclusive?: boolean;
-}
-
 /**
  * Apply the updates; returns each member's record after the write (or the
  * unchanged one when `update` answered `undefined`).
@@ -82,15 +81,10 @@ export interface WriteOptions {
 export async function writeMembers(
   kv: Deno.Kv,
   updates: readonly MemberUpdate[],
-  options: WriteOptions = {},
 ): Promise<(StoredMember | undefined)[]> {
-  const { exclusive = false } = options;
-  const size = exclusive ? EXCLUSIVE_WRITE_CHUNK : WRITE_CHUNK;
   const written: (StoredMember | undefined)[] = [];
-  for (let i = 0; i < updates.length; i += size) {
-    written.push(
-      ...await writeChunk(kv, updates.slice(i, i + size), exclusive),
-    );
+  for (let i = 0; i < updates.length; i += WRITE_CHUNK) {
+    written.push(...await writeChunk(kv, updates.slice(i, i + WRITE_CHUNK)));
   }
   return written;
 }
@@ -98,7 +92,6 @@ export async function writeMembers(
 async function writeChunk(
   kv: Deno.Kv,
   updates: readonly MemberUpdate[],
-  exclusive: boolean,
 ): Promise<(StoredMember | undefined)[]> {
   let current: (StoredMember | undefined)[] | undefined = updates.every((
       u,
@@ -115,39 +108,15 @@ async function writeChunk(
       u.update(current![index]?.state)
     );
 
-    for (const index of inKeyOrder(updates, exclusive)) {
-      const u = updates[index];
+    updates.forEach((u, index) => {
       const old = current![index];
       const state = next[index];
-      if (state === undefined) continue;
-
+      if (state === undefined) return;
       const key = memberKey(u.organizationNumber, u.idKey);
-      if (!exclusive) {
-        op.check({ key, versionstamp: old?.versionstamp ?? null });
-      }
-      op.set(key, state);
-      const oldDue = old?.state.nextRetryAt;
-      if (oldDue !== state.nextRetryAt) {
-        if (oldDue) {
-          op.delete(dueKey(oldDue, u.organizationNumber, u.idKey));
-        }
-        if (state.nextRetryAt) {
-          op.set(dueKey(state.nextRetryAt, u.organizationNumber, u.idKey), 1);
-        }
-      }
-      if (old?.state.status !== state.status) {
-        if (old) bump(counters, u.organizationNumber, old.state.status, -1);
-        bump(counters, u.organizationNumber, state.status, +1);
-      }
-    }
-
-    for (const [name, delta] of counters) {
-      if (delta === 0) continue;
-      const [organizationNumber, status] = name.split("\u0000");
-      // KvU64 sums wrap modulo 2^64, so adding 2^64 - n subtracts n.
-      const amount = delta > 0 ? BigInt(delta) : U64 + BigInt(delta);
-      op.sum(countKey(organizationNumber, status), amount);
-    }
+      op.check({ key, versionstamp: old?.versionstamp ?? null });
+      setMember(op, counters, u, old?.state, state);
+    });
+    sumCounters(op, counters);
 
     const result = await op.commit();
     if (result.ok) {
@@ -165,21 +134,124 @@ async function writeChunk(
   );
 }
 
-/** Indexes of `updates`, sorted by member key when writing exclusively. */
-function inKeyOrder(
-  updates: readonly MemberUpdate[],
-  exclusive: boolean,
-): number[] {
-  const order = updates.map((_, index) => index);
-  if (!exclusive) return order;
-  return order.sort((a, b) => {
-    const x = updates[a];
-    const y = updates[b];
-    if (x.organizationNumber !== y.organizationNumber) {
-      return x.organizationNumber < y.organizationNumber ? -1 : 1;
+/** A member write held back by the store while it holds the lease. */
+export interface HeldWrite {
+  organizationNumber: string;
+  idKey: string;
+  /**
+   * What the KV holds now, before any held write (`undefined`: no record):
+   * the due key to drop and the counter to move.
+   */
+  stored: Pick<MemberBasis, "status" | "nextRetryAt"> | undefined;
+  /** The record to write. */
+  state: MemberState;
+}
+
+/**
+ * Write held records in member-key order, as many per atomic operation as
+ * KV allows, without checks (the caller is the only writer); then delete
+ * `thenDelete` (journal entries whose outcomes these records are).
+ */
+export async function writeHeld(
+  kv: Deno.Kv,
+  held: HeldWrite[],
+  thenDelete: readonly Deno.KvKey[] = [],
+): Promise<void> {
+  held.sort((x, y) =>
+    x.organizationNumber !== y.organizationNumber
+      ? (x.organizationNumber < y.organizationNumber ? -1 : 1)
+      : (x.idKey < y.idKey ? -1 : x.idKey > y.idKey ? 1 : 0)
+  );
+  let op = kv.atomic();
+  let mutations = 0;
+  let bytes = 0;
+  let counters = new Map<string, number>();
+  const commit = async () => {
+    sumCounters(op, counters);
+    const result = await op.commit();
+    if (!result.ok) {
+      throw new MedlemsbroError(
+        "ERR_STATE_CONFLICT",
+        "Cannot write member records: an unchecked commit was refused",
+      );
     }
-    return x.idKey < y.idKey ? -1 : x.idKey > y.idKey ? 1 : 0;
-  });
+    op = kv.atomic();
+    mutations = 0;
+    bytes = 0;
+    counters = new Map();
+  };
+
+  for (const write of held) {
+    const { stored, state } = write;
+    const dueMoves = stored?.nextRetryAt === state.nextRetryAt
+      ? 0
+      : (stored?.nextRetryAt ? 1 : 0) + (state.nextRetryAt ? 1 : 0);
+    const size = estimatedBytes(state);
+    // Up to two new counters besides this member's own mutations.
+    if (
+      mutations > 0 &&
+      (mutations + 1 + dueMoves + counters.size + 2 > MAX_MUTATIONS ||
+        bytes + size > MAX_HELD_BYTES)
+    ) {
+      await commit();
+    }
+    setMember(op, counters, write, stored, state);
+    mutations += 1 + dueMoves;
+    bytes += size;
+  }
+  if (mutations > 0) await commit();
+
+  for (let i = 0; i < thenDelete.length; i += MAX_MUTATIONS) {
+    const deletes = kv.atomic();
+    for (const key of thenDelete.slice(i, i + MAX_MUTATIONS)) {
+      deletes.delete(key);
+    }
+    await deletes.commit();
+  }
+}
+
+/** Set a member record and move its due key and status counter. */
+function setMember(
+  op: Deno.AtomicOperation,
+  counters: Map<string, number>,
+  ref: { organizationNumber: string; idKey: string },
+  old: Pick<MemberBasis, "status" | "nextRetryAt"> | undefined,
+  state: MemberState,
+): void {
+  const { organizationNumber, idKey } = ref;
+  op.set(memberKey(organizationNumber, idKey), state);
+  const oldDue = old?.nextRetryAt;
+  if (oldDue !== state.nextRetryAt) {
+    if (oldDue) op.delete(dueKey(oldDue, organizationNumber, idKey));
+    if (state.nextRetryAt) {
+      op.set(dueKey(state.nextRetryAt, organizationNumber, idKey), 1);
+    }
+  }
+  if (old?.status !== state.status) {
+    if (old) bump(counters, organizationNumber, old.status, -1);
+    bump(counters, organizationNumber, state.status, +1);
+  }
+}
+
+function sumCounters(
+  op: Deno.AtomicOperation,
+  counters: Map<string, number>,
+): void {
+  for (const [name, delta] of counters) {
+    if (delta === 0) continue;
+    const [organizationNumber, status] = name.split("\u0000");
+    // KvU64 sums wrap modulo 2^64, so adding 2^64 - n subtracts n.
+    const amount = delta > 0 ? BigInt(delta) : U64 + BigInt(delta);
+    op.sum(countKey(organizationNumber, status), amount);
+  }
+}
+
+/**
+ * A generous estimate of a record's size in KV (key, serialized value):
+ * its short fields come to ~450 bytes; the reason is the one long text.
+ */
+function estimatedBytes(state: MemberState): number {
+  return 600 + 3 * (state.reason?.length ?? 0);
 }
 
 function bump(

@@ -110,5 +110,9 @@ export type MemberBasis = Pick<
 export interface StoredMember {
   idKey: string;
   state: MemberState;
+  /**
+   * As read from the KV; empty when the record is not as in the KV: a
+   * snapshot's stand-in, or a write the store holds back under the lease.
+   */
   versionstamp: string;
 }

@@ -30,10 +30,12 @@ import {
   releaseLease,
   renewLease,
 } from "./lease.ts";
-import type { MemberRef, StoredMember } from "./member_state.ts";
+import type { MemberRef, MemberState, StoredMember } from "./member_state.ts";
 import {
+  type HeldWrite,
   type MemberUpdate,
   readMembers,
+  writeHeld,
   writeMembers,
 } from "./_member_writes.ts";
 import {
@@ -94,7 +96,17 @@ export interface StateStoreOptions {
    * at one environment says nothing about another.
    */
   environment?: string;
+  /**
+   * Member writes held back, while the store holds the lease, before they
+   * are sorted and written (docs/performance.md). Reads of member records
+   * write what is held first. 1 writes each batch at once.
+   * @default DEFAULT_WRITE_BEHIND
+   */
+  writeBehind?: number;
 }
+
+/** Member writes held under the lease before a flush: see `writeBehind`. */
+export const DEFAULT_WRITE_BEHIND = 50_000;
 
 /**
  * The store holds national ids: its folder, file and SQLite's companion
@@ -162,7 +174,13 @@ export async function openStateStore(
     now = () => new Date(),
     migrations = {},
     environment,
+    writeBehind = DEFAULT_WRITE_BEHIND,
   } = options;
+  if (!Number.isInteger(writeBehind) || writeBehind < 1) {
+    throw new RangeError(
+      `writeBehind must be a whole number of members >= 1, got ${writeBehind}`,
+    );
+  }
   const schedule = checkRetrySchedule(retrySchedule);
   const keyer = await createIdKeyer(idKeySecret);
 
@@ -188,7 +206,14 @@ export async function openStateStore(
     if (given === undefined) kv.close();
     throw error;
   }
-  return new StateStore(kv, given === undefined, keyer, schedule, now);
+  return new StateStore(
+    kv,
+    given === undefined,
+    keyer,
+    schedule,
+    now,
+    writeBehind,
+  );
 }
 
 async function prepare(
@@ -251,6 +276,14 @@ export class StateStore {
   #generation = 0;
   /** Member writes and snapshot loads under the lease, one at a time. */
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Under the lease: member writes not yet in the KV, by member, with what
+   * the KV holds for each; written sorted by {@linkcode flush}.
+   */
+  #held = new Map<string, HeldWrite>();
+  /** Journal entries to delete once the held writes are in the KV. */
+  #heldJournal: Deno.KvKey[] = [];
+  readonly #writeBehind: number;
 
   constructor(
     kv: Deno.Kv,
@@ -258,12 +291,14 @@ export class StateStore {
     keyer: IdKeyer,
     schedule: RetrySchedule,
     now: () => Date,
+    writeBehind = DEFAULT_WRITE_BEHIND,
   ) {
     this.#kv = kv;
     this.#ownsKv = ownsKv;
     this.#keyer = keyer;
     this.#schedule = schedule;
     this.#now = now;
+    this.#writeBehind = writeBehind;
   }
 
   /** The underlying KV (for the queue and tests). */
@@ -281,6 +316,7 @@ export class StateStore {
     organizationNumber: string,
     idKey: string,
   ): Promise<StoredMember | undefined> {
+    await this.flush();
     const [found] = await readMembers(this.#kv, [{
       organizationNumber,
       idKey,
@@ -293,6 +329,7 @@ export class StateStore {
     members: readonly MemberRef[],
   ): Promise<(StoredMember | undefined)[]> {
     const idKeys = await this.idKeys(members.map((m) => m.nationalId));
+    await this.flush();
     return readMembers(
       this.#kv,
       members.map((m, i) => ({
@@ -388,9 +425,16 @@ export class StateStore {
     return journalBatch(this.#kv, runId, members);
   }
 
-  /** Clear journal entries whose outcomes are recorded. */
+  /**
+   * Clear journal entries whose outcomes are recorded; under the lease, once
+   * the writes held back are in the KV (the outcomes may be among them).
+   */
   clearJournal(keys: readonly Deno.KvKey[]): Promise<void> {
-    return clearJournal(this.#kv, keys);
+    if (this.#leases.size === 0) return clearJournal(this.#kv, keys);
+    return this.#serially(async () => {
+      if (this.#held.size > 0) this.#heldJournal.push(...keys);
+      else await clearJournal(this.#kv, keys);
+    });
   }
 
   /**
@@ -416,7 +460,8 @@ export class StateStore {
           now,
         });
       }
-      await this.#kv.delete(key);
+      // Not before the pending marks are in the KV.
+      await this.clearJournal([key]);
       marked += unanswered.length;
     }
     return marked;
@@ -466,11 +511,12 @@ export class StateStore {
   }
 
   /** Members of the organization not seen by the run (not ended ones). */
-  membersNotSeenInRun(
+  async *membersNotSeenInRun(
     organizationNumber: string,
     runId: string,
   ): AsyncIterable<StoredMember> {
-    return membersNotSeenInRun(this.#kv, organizationNumber, runId);
+    await this.flush();
+    yield* membersNotSeenInRun(this.#kv, organizationNumber, runId);
   }
 
   /**
@@ -501,12 +547,17 @@ export class StateStore {
   }
 
   /** Members due for a retry at `now`, earliest first. */
-  dueMembers(now = this.#now(), limit?: number): AsyncIterable<StoredMember> {
-    return dueMembers(this.#kv, now, limit);
+  async *dueMembers(
+    now = this.#now(),
+    limit?: number,
+  ): AsyncIterable<StoredMember> {
+    await this.flush();
+    yield* dueMembers(this.#kv, now, limit);
   }
 
   /** The next `limit` members waiting for a retry, due or not, earliest first. */
-  upcomingRetries(limit = 50): Promise<StoredMember[]> {
+  async upcomingRetries(limit = 50): Promise<StoredMember[]> {
+    await this.flush();
     return upcomingRetries(this.#kv, limit);
   }
 
@@ -555,25 +606,48 @@ export class StateStore {
     return renewLease(this.#kv, name, holder, ttlMs, now);
   }
 
-  /** Give the lease up; the snapshots go with the last one held. */
-  releaseLease(name: string, holder: string): Promise<boolean> {
+  /**
+   * Give the lease up, after writing what is held back; the snapshots go
+   * with the last lease held. Should that write fail, the lease is still
+   * given up: the journal entries of the unwritten outcomes remain, and the
+   * next run books those members pending.
+   */
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    const last = this.#leases.size === 1 && this.#leases.has(name);
+    const flushed = last
+      ? await this.flush().then(() => undefined, (error) => ({ error }))
+      : undefined;
     this.#leases.delete(name);
     if (this.#leases.size === 0) this.#dropSnapshots();
-    return releaseLease(this.#kv, name, holder);
+    const released = await releaseLease(this.#kv, name, holder);
+    if (flushed) throw flushed.error;
+    return released;
+  }
+
+  /**
+   * Write the member writes held back under the lease, sorted by key, then
+   * clear the journal entries they answer. Reads of member records and
+   * `releaseLease` call it; a run calls it before it reports itself done.
+   */
+  flush(): Promise<void> {
+    return this.#serially(() => this.#flushHeld());
   }
 
   /** Members by status and organization, due retries and the last runs. */
-  statusSummary(now = this.#now()): Promise<StatusSummary> {
+  async statusSummary(now = this.#now()): Promise<StatusSummary> {
+    await this.flush();
     return statusSummary(this.#kv, now);
   }
 
   /** Members per status and organization, from the counters (no scans). */
-  memberCounts(): Promise<StatusSummary["organizations"]> {
+  async memberCounts(): Promise<StatusSummary["organizations"]> {
+    await this.flush();
     return memberCounts(this.#kv);
   }
 
   /** Rebuild an organization's counters by scanning it (hold the lease). */
-  recount(organizationNumber: string) {
+  async recount(organizationNumber: string) {
+    await this.flush();
     return recount(this.#kv, organizationNumber);
   }
 
@@ -605,6 +679,7 @@ export class StateStore {
     const unsure = bases.flatMap((basis, i) => basis === undefined ? [i] : []);
     const read = new Map<number, StoredMember | undefined>();
     if (unsure.length > 0) {
+      await this.flush();
       const records = await readMembers(
         this.#kv,
         unsure.map((i) => ({
@@ -661,6 +736,8 @@ export class StateStore {
     if (loading === undefined) {
       const generation = this.#generation;
       loading = this.#serially(async () => {
+        // Held writes may be for this organization: in the KV first.
+        await this.#flushHeld();
         const snapshot = await MemberSnapshot.load(
           this.#kv,
           organizationNumber,
@@ -684,6 +761,26 @@ export class StateStore {
     this.#generation++;
     this.#snapshots.clear();
     this.#loaded.clear();
+    // Unwritten outcomes are lost with them; their journal entries stay, so
+    // the next run holding the lease books those members pending.
+    this.#held = new Map();
+    this.#heldJournal = [];
+  }
+
+  /** Write what is held (call within `#serially`). */
+  async #flushHeld(): Promise<void> {
+    if (this.#held.size === 0 && this.#heldJournal.length === 0) return;
+    const held = [...this.#held.values()];
+    const journal = this.#heldJournal;
+    this.#held = new Map();
+    this.#heldJournal = [];
+    try {
+      await writeHeld(this.#kv, held, journal);
+    } catch (error) {
+      // Some chunks may have been written: start again from the store.
+      this.#dropSnapshots();
+      throw error;
+    }
   }
 
   /** Run `task` after every write and load queued before it. */
@@ -694,9 +791,11 @@ export class StateStore {
   }
 
   /**
-   * Write member records. Holding the lease: without version checks, one
-   * write at a time, keeping loaded snapshots in step; where `fromSnapshot`
-   * allows, the snapshot stands in for the record, so nothing is read.
+   * Write member records. Holding the lease, the writes are held back and
+   * written sorted by {@linkcode flush}, keeping loaded snapshots in step;
+   * where `fromSnapshot` allows, the snapshot stands in for the record, so
+   * nothing is read. Returns each record after the write; held ones carry
+   * an empty versionstamp, as they are not in the KV yet.
    */
   #write(
     updates: readonly MemberUpdate[],
@@ -704,35 +803,65 @@ export class StateStore {
   ): Promise<(StoredMember | undefined)[]> {
     if (this.#leases.size === 0) return writeMembers(this.#kv, updates);
     return this.#serially(async () => {
-      const known = fromSnapshot
-        ? updates.map((u, index) => {
-          const snapshot = this.#loaded.get(u.organizationNumber);
-          if (!snapshot || !fromSnapshot(index)) return u;
-          const basis = snapshot.basis(u.idKey);
-          if (basis === undefined) return { ...u, known: undefined };
-          return {
-            ...u,
-            known: basis &&
-              standInRecord(u.organizationNumber, u.idKey, basis),
-          };
-        })
-        : updates;
-      try {
-        const written = await writeMembers(this.#kv, known, {
-          exclusive: true,
+      const current = await this.#currentStates(updates, fromSnapshot);
+      const written = updates.map((u, index) => {
+        const old = current[index];
+        const state = u.update(old);
+        if (state === undefined) {
+          return old && { idKey: u.idKey, state: old, versionstamp: "" };
+        }
+        const name = heldName(u.organizationNumber, u.idKey);
+        const stored = this.#held.get(name)?.stored ?? old;
+        this.#held.set(name, {
+          organizationNumber: u.organizationNumber,
+          idKey: u.idKey,
+          stored: stored && {
+            status: stored.status,
+            nextRetryAt: stored.nextRetryAt,
+          },
+          state,
         });
-        written.forEach((record, index) => {
-          if (record === undefined) return;
-          this.#loaded.get(updates[index].organizationNumber)
-            ?.set(record.idKey, record.state);
-        });
-        return written;
-      } catch (error) {
-        // Some chunks may have been written: start again from the store.
-        this.#dropSnapshots();
-        throw error;
-      }
+        this.#loaded.get(u.organizationNumber)?.set(u.idKey, state);
+        return { idKey: u.idKey, state, versionstamp: "" };
+      });
+      if (this.#held.size >= this.#writeBehind) await this.#flushHeld();
+      return written;
     });
+  }
+
+  /**
+   * Each member's state as it stands under the lease: a held write, else
+   * the snapshot (where `fromSnapshot` allows), else the caller's `known`,
+   * else read from the KV (which holds no newer write for it).
+   */
+  async #currentStates(
+    updates: readonly MemberUpdate[],
+    fromSnapshot?: (index: number) => boolean,
+  ): Promise<(MemberState | undefined)[]> {
+    const current: (MemberState | undefined)[] = [];
+    const unread: number[] = [];
+    updates.forEach((u, index) => {
+      const held = this.#held.get(heldName(u.organizationNumber, u.idKey));
+      const snapshot = this.#loaded.get(u.organizationNumber);
+      const basis = snapshot && fromSnapshot?.(index)
+        ? snapshot.basis(u.idKey)
+        : undefined;
+      if (held) current[index] = held.state;
+      else if (basis === null) current[index] = undefined;
+      else if (basis !== undefined) {
+        current[index] =
+          standInRecord(u.organizationNumber, u.idKey, basis).state;
+      } else if (u.known !== undefined) current[index] = u.known?.state;
+      else unread.push(index);
+    });
+    if (unread.length > 0) {
+      const records = await readMembers(
+        this.#kv,
+        unread.map((index) => updates[index]),
+      );
+      unread.forEach((index, n) => current[index] = records[n]?.state);
+    }
+    return current;
   }
 
   async #idKeysOf(
@@ -743,4 +872,9 @@ export class StateStore {
     }
     return await this.idKeys(items.map((item) => item.member.nationalId));
   }
+}
+
+/** A member's name in the held writes. */
+function heldName(organizationNumber: string, idKey: string): string {
+  return `${organizationNumber}\u0000${idKey}`;
 }

@@ -135,6 +135,7 @@ Deno.test("planning from the snapshot under the lease decides and writes exactly
     ]);
     assert.deepEqual(decisions[2], decisions[0]);
     assert.deepEqual(decisions[3], decisions[1]);
+    await leased.flush();
     const [a, b] = await Promise.all(kvs.map(memberData));
     assert.deepEqual(b, a);
     assert.ok(a.length > members.length);

@@ -88,6 +88,8 @@ export async function inRunScope(
   const run = await state.startRun(trigger);
   try {
     const report = await work(run);
+    // Outcomes held back by the store are in the KV before the run is done.
+    await state.flush();
     if (leaseLost) {
       report.stoppedBecause ??=
         "the run lost its lease (it could not renew it in time); another run may have overlapped";

@@ -85,6 +85,9 @@ Deno.test("a sync killed half way and started again completes with nothing lost"
     "1",
     "--lease-ttl",
     "1000",
+    // Each batch's answers written at once, so the kill finds some recorded.
+    "--state-write-behind",
+    "1",
     "--quiet",
   ];
   const held = () =>

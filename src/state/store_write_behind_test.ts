@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { contentHash } from "./content_hash.ts";
+import type { MemberRef, Outcome } from "./member_state.ts";
+import { openStateStore, type StateStore } from "./store.ts";
+import { testMember } from "./_test_members.ts";
+
+const T0 = new Date("2025-03-01T02:00:00.000Z");
+const ORG = testMember(0).organizationNumber;
+
+async function withKv(
+  fn: (
+    kv: Deno.Kv,
+    open: (writeBehind?: number) => Promise<StateStore>,
+  ) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(
+      kv,
+      (writeBehind) => openStateStore({ kv, now: () => T0, writeBehind }),
+    );
+  } finally {
+    kv.close();
+  }
+}
+
+function results(members: readonly MemberRef[], outcome: Outcome) {
+  return members.map((member) => ({
+    member,
+    hash: contentHash(member),
+    outcome,
+    reason: outcome === "stored" ? undefined : "why",
+  }));
+}
+
+async function countKeys(kv: Deno.Kv, prefix: string): Promise<number> {
+  let n = 0;
+  for await (const _ of kv.list({ prefix: [prefix] })) n++;
+  return n;
+}
+
+const members = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => testMember(from + i));
+
+Deno.test("under the lease outcomes are held until a flush, and reads through the store see them", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open();
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    const batch = members(20);
+    await store.recordOutcomes(results(batch, "stored"), { runId: "r1" });
+    assert.equal(await countKeys(kv, "member"), 0, "held, not yet written");
+
+    const [read] = await store.getMembers([batch[3]]);
+    assert.equal(read?.state.status, "stored");
+    assert.equal(await countKeys(kv, "member"), 20, "a read writes first");
+    const counts = await store.memberCounts();
+    assert.equal(counts[ORG].stored, 20);
+  });
+});
+
+Deno.test("held writes are flushed sorted once writeBehind members are held, and on release", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open(10);
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    for (let i = 0; i < 25; i += 5) {
+      await store.recordOutcomes(results(members(5, i), "stored"), {
+        runId: "r1",
+      });
+    }
+    assert.equal(await countKeys(kv, "member"), 20, "two flushes of 10");
+    await store.releaseLease("sync", "test");
+    assert.equal(await countKeys(kv, "member"), 25, "the rest on release");
+  });
+});
+
+Deno.test("a member written twice while held is written once, with its counters and due key moved from what the KV had", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open();
+    const [member] = members(1);
+    await store.recordOutcomes(results([member], "not-consented"));
+    assert.equal(await countKeys(kv, "due"), 1);
+
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    await store.recordOutcomes(results([member], "failed"), { runId: "r2" });
+    await store.recordOutcomes(results([member], "stored"), { runId: "r2" });
+    await store.releaseLease("sync", "test");
+
+    const [record] = await store.getMembers([member]);
+    assert.equal(record?.state.status, "stored");
+    assert.equal(record?.state.nextRetryAt, undefined);
+    assert.equal(await countKeys(kv, "due"), 0, "the old due key is gone");
+    const org = (await store.memberCounts())[ORG];
+    assert.deepEqual(
+      [org.stored, org["not-consented"], org.pending],
+      [1, 0, 0],
+    );
+  });
+});
+
+Deno.test("a flush of many due changes stays within KV's limits per commit", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open();
+    const many = members(1500);
+    await store.recordOutcomes(results(many, "not-consented"));
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    // Each member: record, old due key deleted, new due key set.
+    await store.recordOutcomes(results(many, "failed"), { runId: "r2" });
+    await store.flush();
+    assert.equal(await countKeys(kv, "due"), 1500);
+    const org = (await store.memberCounts())[ORG];
+    assert.equal(org.pending, 1500);
+    assert.equal(org["not-consented"], 0);
+  });
+});
+
+Deno.test("a journal entry is cleared only once the outcomes it answers are written", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open();
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    const batch = members(3);
+    const journal = await store.journalBatch("r1", batch);
+    await store.recordOutcomes(results(batch, "stored"), { runId: "r1" });
+    await store.clearJournal(journal);
+    assert.equal(await countKeys(kv, "inflight"), 1, "outcomes still held");
+    await store.flush();
+    assert.equal(await countKeys(kv, "inflight"), 0);
+    assert.equal(await countKeys(kv, "member"), 3);
+  });
+});
+
+Deno.test("a run that dies with outcomes held leaves its journal, and the next run books those members pending", async () => {
+  await withKv(async (kv, open) => {
+    const dying = await open();
+    assert.ok((await dying.acquireLease("sync", "dying", 1)).ok);
+    const batch = members(4);
+    const journal = await dying.journalBatch("r1", batch);
+    await dying.recordOutcomes(results(batch, "stored"), { runId: "r1" });
+    await dying.clearJournal(journal);
+    // The process dies here: nothing flushed, the lease runs out.
+
+    const next = await open();
+    const later = new Date(T0.getTime() + 1000);
+    assert.ok((await next.acquireLease("sync", "next", 60_000, later)).ok);
+    assert.equal(await next.recoverInterrupted(), 4);
+    await next.releaseLease("sync", "next");
+    const records = await next.getMembers(batch);
+    assert.deepEqual(records.map((r) => r?.state.status), [
+      "pending",
+      "pending",
+      "pending",
+      "pending",
+    ]);
+    assert.equal(await countKeys(kv, "inflight"), 0);
+  });
+});
+
+Deno.test("writeBehind must be a whole number of members", async () => {
+  await withKv(async (_, open) => {
+    await assert.rejects(() => open(0), RangeError);
+    await assert.rejects(() => open(1.5), RangeError);
+  });
+});
