@@ -298,7 +298,7 @@ export function createMockApp(options: MockAppOptions = {}): MockApp {
     const lastUpdated = iso(now());
     const response = call.step === "offerings"
       ? processOfferings(entries, { store, lastUpdated })
-      : await processMembers(entries, {
+      : processMembers(entries, {
         store,
         lastUpdated,
         production,

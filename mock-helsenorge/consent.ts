@@ -14,6 +14,8 @@
  * @module
  */
 
+import { createHmac } from "node:crypto";
+
 /** The consent rule's settings. */
 export interface ConsentSettings {
   /** National ids (11 digits) that are never consented. */
@@ -31,24 +33,6 @@ export const DEFAULT_CONSENT: Readonly<ConsentSettings> = Object.freeze({
   consentKey: "medlemsbro-mock",
 });
 
-const encoder = new TextEncoder();
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(consentKey: string): Promise<CryptoKey> {
-  let key = keyCache.get(consentKey);
-  if (key === undefined) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(consentKey),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keyCache.set(consentKey, key);
-  }
-  return key;
-}
-
 /**
  * The id's score in [0, 1): the first 32 bits of HMAC-SHA256(consentKey, id)
  * over 2^32.
@@ -58,26 +42,21 @@ function hmacKey(consentKey: string): Promise<CryptoKey> {
  * const score = await consentScore("medlemsbro-mock", "23907640450");
  * ```
  */
-export async function consentScore(
-  consentKey: string,
-  nationalId: string,
-): Promise<number> {
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(consentKey),
-    encoder.encode(nationalId),
-  );
-  return new DataView(mac).getUint32(0, false) / 2 ** 32;
+export function consentScore(consentKey: string, nationalId: string): number {
+  // node:crypto answers at once; Web Crypto's promise per id cost the mock
+  // ~20 us a member at a million members (docs/performance.md).
+  const mac = createHmac("sha256", consentKey).update(nationalId).digest();
+  return mac.readUInt32BE(0) / 2 ** 32;
 }
 
 /** Whether the mock treats the citizen as consented. */
-export async function isConsented(
+export function isConsented(
   settings: ConsentSettings,
   nationalId: string,
-): Promise<boolean> {
+): boolean {
   if (settings.notConsented.includes(nationalId)) return false;
   if (settings.notConsentedFraction <= 0) return true;
-  const score = await consentScore(settings.consentKey, nationalId);
+  const score = consentScore(settings.consentKey, nationalId);
   return score >= settings.notConsentedFraction;
 }
 

@@ -59,22 +59,22 @@ interface ValidMember {
 }
 
 /** Answer a members batch, one `batch-response` entry per entry, in order. */
-export async function processMembers(
+export function processMembers(
   entries: readonly unknown[],
   context: MembersContext,
-): Promise<Bundle> {
+): Bundle {
   const answers: BundleEntry[] = [];
   for (const [index, entry] of entries.entries()) {
-    answers.push(await processMember(entry, index, context));
+    answers.push(processMember(entry, index, context));
   }
   return { resourceType: "Bundle", type: "batch-response", entry: answers };
 }
 
-async function processMember(
+function processMember(
   entry: unknown,
   index: number,
   context: MembersContext,
-): Promise<BundleEntry> {
+): BundleEntry {
   const { store, lastUpdated, production, consent } = context;
   const problems = new Problems();
   const member = checkMember(entry, index, production, problems);
@@ -87,7 +87,7 @@ async function processMember(
     };
   }
 
-  if (!(await isConsented(consent, member.nationalId))) {
+  if (!isConsented(consent, member.nationalId)) {
     return {
       response: {
         status: "422 Unprocessable Entity",

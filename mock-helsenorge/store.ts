@@ -57,18 +57,26 @@ export interface CommitResult {
 
 /** Storage behind the mock. */
 export interface MockStore {
-  /** The current record for a business key, if any. */
-  find<T extends StoredType>(type: T, key: string): StoredRecord<T> | undefined;
-  /** The current record with a logical id, if any. */
+  /**
+   * The current record for a business key, if any: the stored record
+   * itself, frozen (reading it costs no copy at a million patients).
+   */
+  find<T extends StoredType>(
+    type: T,
+    key: string,
+  ): Readonly<StoredRecord<T>> | undefined;
+  /** The current record with a logical id, if any (frozen, as `find`). */
   findById<T extends StoredType>(
     type: T,
     id: string,
-  ): StoredRecord<T> | undefined;
+  ): Readonly<StoredRecord<T>> | undefined;
   /** A fresh logical id for a resource about to be created. */
   newId(): string;
   /**
    * Store all writes or none (a FHIR transaction is all or nothing). A write
    * to a known key makes a new version; `lastUpdated` is an ISO instant.
+   * The store keeps each resource given and freezes it, deeply: pass objects
+   * the caller no longer changes.
    */
   commit(writes: readonly StoreWrite[], lastUpdated: string): CommitResult[];
   /** Current versions of every stored resource of one type, in store order. */
@@ -115,10 +123,8 @@ export function createMemoryStore(
     return map;
   };
 
-  const find = <T extends StoredType>(type: T, key: string) => {
-    const record = table(type).get(key) as StoredRecord<T> | undefined;
-    return record === undefined ? undefined : structuredClone(record);
-  };
+  const find = <T extends StoredType>(type: T, key: string) =>
+    table(type).get(key) as Readonly<StoredRecord<T>> | undefined;
 
   return {
     find,
@@ -136,12 +142,12 @@ export function createMemoryStore(
         const previous = table(write.type).get(write.key);
         const versionId = (previous?.versionId ?? 0) + 1;
         const resource = {
-          ...structuredClone(write.resource),
+          ...write.resource,
           id: write.id,
           meta: { versionId: String(versionId), lastUpdated },
         };
         return {
-          record: { ...write, versionId, resource } as StoredRecord,
+          record: deepFreeze({ ...write, versionId, resource } as StoredRecord),
           created: previous === undefined,
         };
       });
@@ -171,4 +177,13 @@ export function createMemoryStore(
       calls = [];
     },
   };
+}
+
+/** Freeze an object and everything it holds; frozen parts are skipped. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -51,13 +51,13 @@ export interface ExpectedMember {
  * `count` synthetic members (Test Norge ids), spread over two organizations
  * with two different periods, each marked with the mock's consent rule.
  */
-export async function syntheticMembers(
+export function syntheticMembers(
   count: number,
   consent: ConsentSettings = {
     ...DEFAULT_CONSENT,
     notConsentedFraction: NOT_CONSENTED_FRACTION,
   },
-): Promise<ExpectedMember[]> {
+): ExpectedMember[] {
   const members: ExpectedMember[] = [];
   const ids = syntheticNationalIds({ dnrShare: 0.1 });
   for (let i = 0; i < count; i++) {
@@ -67,7 +67,7 @@ export async function syntheticMembers(
       organizationNumber: ORGANIZATIONS[i % 2],
       start: i % 3 === 0 ? "2025-09-01" : "2026-01-01",
       end: i % 5 === 0 ? "2026-06-30" : "2026-12-31",
-      consented: await isConsented(consent, nationalId),
+      consented: isConsented(consent, nationalId),
     });
   }
   return members;

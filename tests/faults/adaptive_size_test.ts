@@ -14,7 +14,7 @@ import {
 } from "./_harness.ts";
 
 Deno.test("a sync started at 1,000 members per call, where 1,000 take 14 s, settles under the 10 s limit", async () => {
-  const members = await syntheticMembers(6000);
+  const members = syntheticMembers(6000);
   const h = await createFaultHarness({
     faults: { latency: { members: { perEntryMs: 14 } } },
   });
@@ -68,7 +68,7 @@ Deno.test("a sync started at 1,000 members per call, where 1,000 take 14 s, sett
 });
 
 Deno.test("fast calls grow the batch size step by step up to its bound", async () => {
-  const members = await syntheticMembers(6000);
+  const members = syntheticMembers(6000);
   const h = await createFaultHarness({
     faults: { latency: { members: { ms: 200, perEntryMs: 5 } } },
   });
@@ -96,7 +96,7 @@ Deno.test("fast calls grow the batch size step by step up to its bound", async (
 });
 
 Deno.test("timeouts shrink the batch size down to its floor, and the sync still completes", async () => {
-  const members = await syntheticMembers(2000);
+  const members = syntheticMembers(2000);
   // 40 ms per entry: 400 take 16 s, past the 15 s timeout (the mock still
   // stores them); 200 take 8 s; 100 take 4 s.
   const h = await createFaultHarness({

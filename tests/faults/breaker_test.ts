@@ -13,7 +13,7 @@ import {
 } from "./_harness.ts";
 
 Deno.test("a sync stopped by the circuit breaker resumes after the mock recovers and ends with the complete set", async () => {
-  const members = await syntheticMembers(3000);
+  const members = syntheticMembers(3000);
   // From the 8th call on, Helsenorge hangs on every call.
   const h = await createFaultHarness({
     faults: { hang: { calls: "calls 8-100000" } },

@@ -77,7 +77,7 @@ const CASES: { name: string; faults: FaultsInput; expect: RegExp }[] = [
   },
 ];
 
-const members = await syntheticMembers(MEMBERS);
+const members = syntheticMembers(MEMBERS);
 
 for (const { name, faults, expect } of CASES) {
   Deno.test(`a sync under ${name} stores exactly the expected set`, async () => {

@@ -69,7 +69,7 @@ let notConsented = 0;
     const start = i % 3 === 0 ? "2025-09-01" : "2026-01-01";
     const end = i % 5 === 0 ? "2026-06-30" : "2026-12-31";
     lines.push(`${id};${org};${start};${end}`);
-    if (await isConsented(DEFAULT_CONSENT, id)) {
+    if (isConsented(DEFAULT_CONSENT, id)) {
       expected.set(id, { org: org.replaceAll(" ", ""), start, end });
     } else notConsented++;
   }
