@@ -24,6 +24,11 @@
 
 import { MedlemsbroError } from "../errors.ts";
 import { countKey, dueKey, memberKey } from "./keys.ts";
+import {
+  decodeMember,
+  encodeMember,
+  type MemberRecord,
+} from "./member_record.ts";
 import type { MemberBasis, MemberState, StoredMember } from "./member_state.ts";
 
 /** Members per atomic operation: bounded by the 100-check limit. */
@@ -58,17 +63,17 @@ export async function readMembers(
   kv: Deno.Kv,
   refs: readonly { organizationNumber: string; idKey: string }[],
 ): Promise<(StoredMember | undefined)[]> {
-  const calls: Promise<Deno.KvEntryMaybe<MemberState>[]>[] = [];
+  const calls: Promise<Deno.KvEntryMaybe<MemberRecord>[]>[] = [];
   for (let i = 0; i < refs.length; i += GET_MANY_LIMIT) {
     const keys = refs.slice(i, i + GET_MANY_LIMIT)
       .map((ref) => memberKey(ref.organizationNumber, ref.idKey));
-    calls.push(kv.getMany<MemberState[]>(keys));
+    calls.push(kv.getMany<MemberRecord[]>(keys));
   }
   const entries = (await Promise.all(calls)).flat();
   return entries.map((entry, index) =>
     entry.versionstamp === null ? undefined : {
       idKey: refs[index].idKey,
-      state: entry.value,
+      state: decodeMember(entry.value, refs[index].organizationNumber),
       versionstamp: entry.versionstamp,
     }
   );
@@ -219,7 +224,7 @@ function setMember(
   state: MemberState,
 ): void {
   const { organizationNumber, idKey } = ref;
-  op.set(memberKey(organizationNumber, idKey), state);
+  op.set(memberKey(organizationNumber, idKey), encodeMember(state));
   const oldDue = old?.nextRetryAt;
   if (oldDue !== state.nextRetryAt) {
     if (oldDue) op.delete(dueKey(oldDue, organizationNumber, idKey));

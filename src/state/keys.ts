@@ -6,7 +6,7 @@
  */
 
 /** Schema version this code reads and writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const schemaKey = ["meta", "schema"] as const;
 export const idKeyModeKey = ["meta", "id-key"] as const;

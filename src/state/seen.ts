@@ -12,7 +12,8 @@
  */
 
 import { memberPrefix, seenKey, seenPrefix } from "./keys.ts";
-import type { MemberState, StoredMember } from "./member_state.ts";
+import { decodeMember, type MemberRecord } from "./member_record.ts";
+import type { StoredMember } from "./member_state.ts";
 
 /** Seen marks expire by themselves after this long. */
 export const SEEN_TTL_MS = 3 * 24 * 60 * 60_000;
@@ -52,7 +53,7 @@ export async function* membersNotSeenInRun(
   )[Symbol.asyncIterator]();
   let mark = await seen.next();
 
-  const members = kv.list<MemberState>(
+  const members = kv.list<MemberRecord>(
     { prefix: memberPrefix(organizationNumber) },
     { batchSize: 1000 },
   );
@@ -62,7 +63,8 @@ export async function* membersNotSeenInRun(
       mark = await seen.next();
     }
     if (!mark.done && mark.value.key[3] === idKey) continue;
-    if (entry.value.status === "ended") continue;
-    yield { idKey, state: entry.value, versionstamp: entry.versionstamp };
+    const state = decodeMember(entry.value, organizationNumber);
+    if (state.status === "ended") continue;
+    yield { idKey, state, versionstamp: entry.versionstamp };
   }
 }

@@ -24,6 +24,7 @@
  */
 
 import { memberPrefix } from "./keys.ts";
+import { decodeBasis, type MemberRecord } from "./member_record.ts";
 import {
   MEMBER_STATUSES,
   type MemberBasis,
@@ -109,12 +110,12 @@ export class MemberSnapshot {
       0,
     );
     const snapshot = new MemberSnapshot(organizationNumber, expected);
-    const records = kv.list<MemberState>(
+    const records = kv.list<MemberRecord>(
       { prefix: memberPrefix(organizationNumber) },
       { batchSize: LIST_BATCH },
     );
     for await (const { key, value } of records) {
-      snapshot.set(key[2] as string, value);
+      snapshot.set(key[2] as string, decodeBasis(value));
     }
     return snapshot;
   }

@@ -7,11 +7,8 @@
 
 import { countDue, nextDueTimes } from "./due.ts";
 import { countKey, memberPrefix } from "./keys.ts";
-import {
-  MEMBER_STATUSES,
-  type MemberState,
-  type MemberStatus,
-} from "./member_state.ts";
+import { decodeBasis, type MemberRecord } from "./member_record.ts";
+import { MEMBER_STATUSES, type MemberStatus } from "./member_state.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
 export interface StatusSummary {
@@ -72,10 +69,10 @@ export async function recount(
 ): Promise<Record<MemberStatus, number>> {
   const counts = emptyCounts();
   for await (
-    const entry of kv.list<MemberState>({
+    const entry of kv.list<MemberRecord>({
       prefix: memberPrefix(organizationNumber),
     }, { batchSize: 1000 })
-  ) counts[entry.value.status]++;
+  ) counts[decodeBasis(entry.value).status]++;
 
   const op = kv.atomic();
   for (const status of MEMBER_STATUSES) {

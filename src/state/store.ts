@@ -67,9 +67,9 @@ import {
   statusSummary,
 } from "./status.ts";
 import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
+import { type Migration, MIGRATIONS } from "./migrations.ts";
 
-/** Upgrades a store from `from` to `from + 1`. */
-export type Migration = (kv: Deno.Kv) => Promise<void>;
+export type { Migration };
 
 export interface StateStoreOptions {
   /**
@@ -88,8 +88,8 @@ export interface StateStoreOptions {
   retrySchedule?: RetrySchedule;
   /** @default () => new Date() */
   now?: () => Date;
-  /** Upgrades by the version they start from; none exist yet. */
-  migrations?: Record<number, Migration>;
+  /** Upgrades by the version they start from. @default MIGRATIONS */
+  migrations?: Readonly<Record<number, Migration>>;
   /**
    * The Helsenorge environment this store tracks. Recorded on first use; a
    * store made for another environment is refused, since a member's status
@@ -172,7 +172,7 @@ export async function openStateStore(
     idKeySecret,
     retrySchedule = DEFAULT_RETRY_SCHEDULE,
     now = () => new Date(),
-    migrations = {},
+    migrations = MIGRATIONS,
     environment,
     writeBehind = DEFAULT_WRITE_BEHIND,
   } = options;
@@ -219,7 +219,7 @@ export async function openStateStore(
 async function prepare(
   kv: Deno.Kv,
   keyer: IdKeyer,
-  migrations: Record<number, Migration>,
+  migrations: Readonly<Record<number, Migration>>,
 ): Promise<void> {
   const schema = await kv.get<number>(schemaKey);
   if (schema.value === null) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MedlemsbroError } from "../errors.ts";
 import { contentHash } from "./content_hash.ts";
-import { schemaKey } from "./keys.ts";
+import { SCHEMA_VERSION, schemaKey } from "./keys.ts";
 import type { MemberStatus } from "./member_state.ts";
 import { openStateStore, type StateStore } from "./store.ts";
 import { testMember } from "./_test_members.ts";
@@ -31,12 +31,12 @@ async function allKeys(kv: Deno.Kv): Promise<string> {
   return parts.join("\n");
 }
 
-Deno.test("openStateStore() writes schema 1 and refuses a newer schema", async () => {
+Deno.test("openStateStore() writes the current schema and refuses a newer one", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     await openStateStore({ kv });
-    assert.equal((await kv.get(schemaKey)).value, 1);
-    await kv.set(schemaKey, 2);
+    assert.equal((await kv.get(schemaKey)).value, SCHEMA_VERSION);
+    await kv.set(schemaKey, SCHEMA_VERSION + 1);
     await assert.rejects(
       openStateStore({ kv }),
       (e) =>

@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import type { Patient } from "fhir/r4";
 import { cli, ROOT, type Run, spawnCli } from "./_cli.ts";
 import { startMock } from "../../mock-helsenorge/server.ts";
-import type { MemberState } from "../../src/state/member_state.ts";
+import {
+  decodeMember,
+  type MemberRecord,
+} from "../../src/state/member_record.ts";
 import { openStateStore } from "../../src/state/store.ts";
 import type { SyncReport } from "../../src/sync/report.ts";
 
@@ -118,9 +121,9 @@ Deno.test("a sync killed half way and started again completes with nothing lost"
     const statuses: Record<string, number> = {};
     try {
       for await (
-        const entry of store.kv.list<MemberState>({ prefix: ["member"] })
+        const entry of store.kv.list<MemberRecord>({ prefix: ["member"] })
       ) {
-        const s = entry.value;
+        const s = decodeMember(entry.value, String(entry.key[1]));
         statuses[s.status] = (statuses[s.status] ?? 0) + 1;
         if (s.status !== "stored") continue;
         storedAtKill.push(s.nationalId);

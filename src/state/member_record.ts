@@ -1,0 +1,174 @@
+/**
+ * How a member's state is kept in the KV (schema 2): a flat array of its
+ * fields rather than an object with field names.
+ *
+ * At a million members the names were most of each value: the store was
+ * ~500 MB, and serializing, writing and reading it cost accordingly. The
+ * array is ~40 % of the size and measurably faster to write
+ * (docs/performance.md). Fields that the key or another field already
+ * gives are not kept: the organization number is in the key, and the
+ * masked id is derived from the id. Known codes (identifier system,
+ * status, outcome) are kept as small numbers and ISO times as epoch
+ * milliseconds, each falling back to the text itself when it is not one
+ * this code knows or would not come back the same, so nothing is lost.
+ *
+ * `decodeMember` also reads the schema 1 object, so a store is readable
+ * while the migration to schema 2 runs.
+ *
+ * @module
+ */
+
+import { maskNationalId } from "../identifiers/mask.ts";
+import {
+  D_NUMMER_SYSTEM,
+  FODSELSNUMMER_SYSTEM,
+} from "../identifiers/systems.ts";
+import {
+  MEMBER_STATUSES,
+  type MemberBasis,
+  type MemberState,
+} from "./member_state.ts";
+
+const SYSTEMS: readonly string[] = [FODSELSNUMMER_SYSTEM, D_NUMMER_SYSTEM];
+const OUTCOMES: readonly string[] = [
+  "stored",
+  "not-consented",
+  "invalid",
+  "failed",
+];
+
+/** A code from `list`, or the text itself when it is not in the list. */
+type Coded = number | string;
+/** Epoch milliseconds, or the text when it would not come back the same. */
+type Time = number | string | null;
+
+/** A member record as stored: the order of the fields is the format. */
+export type MemberRecord = [
+  nationalId: string,
+  idSystem: Coded,
+  start: string,
+  end: string,
+  row: number | null,
+  contentHash: string,
+  status: Coded,
+  lastOutcome: Coded | null,
+  attempts: number,
+  lastAttemptAt: Time,
+  nextRetryAt: Time,
+  endedAt: Time,
+  lastRunId: string | null,
+  reason: string | null,
+];
+
+/** The value to store for `state`. */
+export function encodeMember(state: MemberState): MemberRecord {
+  return [
+    state.nationalId,
+    code(SYSTEMS, state.idSystem),
+    state.start,
+    state.end,
+    state.row ?? null,
+    state.contentHash,
+    code(MEMBER_STATUSES, state.status),
+    state.lastOutcome === undefined ? null : code(OUTCOMES, state.lastOutcome),
+    state.attempts,
+    time(state.lastAttemptAt),
+    time(state.nextRetryAt),
+    time(state.endedAt),
+    state.lastRunId ?? null,
+    state.reason ?? null,
+  ];
+}
+
+/**
+ * The state kept under `["member", organizationNumber, idKey]`, from either
+ * schema's value.
+ */
+export function decodeMember(
+  value: MemberRecord | MemberState,
+  organizationNumber: string,
+): MemberState {
+  if (!Array.isArray(value)) return value;
+  const [
+    nationalId,
+    idSystem,
+    start,
+    end,
+    row,
+    contentHash,
+    status,
+    lastOutcome,
+    attempts,
+    lastAttemptAt,
+    nextRetryAt,
+    endedAt,
+    lastRunId,
+    reason,
+  ] = value;
+  const state: MemberState = {
+    nationalId,
+    idSystem: decode(SYSTEMS, idSystem),
+    organizationNumber,
+    start,
+    end,
+    masked: maskNationalId(nationalId),
+    contentHash,
+    status: decode(MEMBER_STATUSES, status) as MemberState["status"],
+    attempts,
+  };
+  // Absent fields stay absent, as in a state built by the outcome rules.
+  if (row !== null) state.row = row;
+  if (lastOutcome !== null) {
+    state.lastOutcome = decode(OUTCOMES, lastOutcome) as MemberState[
+      "lastOutcome"
+    ];
+  }
+  if (lastAttemptAt !== null) state.lastAttemptAt = iso(lastAttemptAt);
+  if (nextRetryAt !== null) state.nextRetryAt = iso(nextRetryAt);
+  if (endedAt !== null) state.endedAt = iso(endedAt);
+  if (lastRunId !== null) state.lastRunId = lastRunId;
+  if (reason !== null) state.reason = reason;
+  return state;
+}
+
+function code(list: readonly string[], value: string): Coded {
+  const index = list.indexOf(value);
+  return index === -1 ? value : index;
+}
+
+function decode(list: readonly string[], value: Coded): string {
+  return typeof value === "number" ? list[value] : value;
+}
+
+function time(value: string | undefined): Time {
+  if (value === undefined) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === value
+    ? ms
+    : value;
+}
+
+function iso(value: number | string): string {
+  return typeof value === "number" ? new Date(value).toISOString() : value;
+}
+
+/** Just what a run's snapshot keeps of a stored value (see snapshot.ts). */
+export function decodeBasis(
+  value: MemberRecord | MemberState,
+): MemberBasis {
+  if (!Array.isArray(value)) return value;
+  const [, , , , row, contentHash, status, lastOutcome, attempts] = value;
+  const nextRetryAt = value[10];
+  const lastRunId = value[12];
+  return {
+    contentHash,
+    status: decode(MEMBER_STATUSES, status) as MemberState["status"],
+    lastOutcome: lastOutcome === null
+      ? undefined
+      : decode(OUTCOMES, lastOutcome) as MemberState["lastOutcome"],
+    attempts,
+    nextRetryAt: nextRetryAt === null ? undefined : iso(nextRetryAt),
+    lastRunId: lastRunId ?? undefined,
+    row: row ?? undefined,
+  };
+}

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { contentHash } from "./content_hash.ts";
+import { schemaKey } from "./keys.ts";
+import type { MemberRecord } from "./member_record.ts";
+import type { MemberState } from "./member_state.ts";
+import { openStateStore } from "./store.ts";
+import { testMember } from "./_test_members.ts";
+
+Deno.test("a schema 1 store is upgraded: member objects become records, and read the same", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const members = Array.from({ length: 1203 }, (_, i) => testMember(i));
+    const v1 = members.map((m): MemberState => ({
+      ...m,
+      masked: m.nationalId.slice(0, 6) + "*****",
+      contentHash: contentHash(m),
+      status: "stored",
+      lastOutcome: "stored",
+      attempts: 1,
+      lastAttemptAt: "2025-03-01T02:00:00.000Z",
+      lastRunId: "r1",
+    }));
+    await kv.set(schemaKey, 1);
+    await kv.set(["meta", "id-key"], { mode: "plain", fingerprint: "" });
+    for (let i = 0; i < v1.length; i += 300) {
+      const op = kv.atomic();
+      for (const state of v1.slice(i, i + 300)) {
+        op.set(["member", state.organizationNumber, state.nationalId], state);
+      }
+      await op.commit();
+    }
+
+    const store = await openStateStore({ kv });
+    assert.equal((await kv.get(schemaKey)).value, 2);
+    let arrays = 0;
+    for await (const entry of kv.list({ prefix: ["member"] })) {
+      if (Array.isArray(entry.value)) arrays++;
+    }
+    assert.equal(arrays, members.length);
+
+    const read = await store.getMembers([members[0], members[1202]]);
+    assert.deepEqual(read.map((r) => r?.state), [v1[0], v1[1202]]);
+    const [again] = await store.planBatch([members[5]]);
+    assert.equal(again.decision, "skip-unchanged");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("the upgrade leaves records already in the new form alone", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = await openStateStore({ kv });
+    const member = testMember(1);
+    await store.recordOutcomes([{
+      member,
+      hash: contentHash(member),
+      outcome: "stored",
+    }]);
+    const before = await kv.get<MemberRecord>([
+      "member",
+      member.organizationNumber,
+      member.nationalId,
+    ]);
+    await kv.set(schemaKey, 1);
+    await openStateStore({ kv });
+    const after = await kv.get<MemberRecord>(before.key);
+    assert.equal(after.versionstamp, before.versionstamp);
+  } finally {
+    kv.close();
+  }
+});
