@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createHmac } from "node:crypto";
+import { type HmacKey, hmacKey, hmacSha256Word0 } from "./_hmac.ts";
 
 /** The consent rule's settings. */
 export interface ConsentSettings {
@@ -33,20 +33,26 @@ export const DEFAULT_CONSENT: Readonly<ConsentSettings> = Object.freeze({
   consentKey: "medlemsbro-mock",
 });
 
+/** The last key prepared, kept because it rarely changes. */
+let prepared: { key: string; hmac: HmacKey } | undefined;
+
 /**
  * The id's score in [0, 1): the first 32 bits of HMAC-SHA256(consentKey, id)
  * over 2^32.
  *
  * @example
  * ```ts
- * const score = await consentScore("medlemsbro-mock", "23907640450");
+ * const score = consentScore("medlemsbro-mock", "23907640450");
  * ```
  */
 export function consentScore(consentKey: string, nationalId: string): number {
-  // node:crypto answers at once; Web Crypto's promise per id cost the mock
-  // ~20 us a member at a million members (docs/performance.md).
-  const mac = createHmac("sha256", consentKey).update(nationalId).digest();
-  return mac.readUInt32BE(0) / 2 ** 32;
+  // Synchronous and allocation-free (./_hmac.ts): a Web Crypto promise per
+  // id, and later node:crypto's buffers per id, were the mock's largest cost
+  // per member.
+  if (prepared?.key !== consentKey) {
+    prepared = { key: consentKey, hmac: hmacKey(consentKey) };
+  }
+  return hmacSha256Word0(prepared.hmac, nationalId) / 2 ** 32;
 }
 
 /** Whether the mock treats the citizen as consented. */
