@@ -119,7 +119,7 @@ async function writeChunk(
       if (state === undefined) return;
       const key = memberKey(u.organizationNumber, u.idKey);
       op.check({ key, versionstamp: old?.versionstamp ?? null });
-      setMember(op, counters, u, old?.state, state);
+      setMember(op, counters, u, old?.state, state, encodeMember(state));
     });
     sumCounters(op, counters);
 
@@ -147,10 +147,15 @@ export interface HeldWrite {
    * What the KV holds now, before any held write (`undefined`: no record):
    * the due key to drop and the counter to move.
    */
-  stored: Pick<MemberBasis, "status" | "nextRetryAt"> | undefined;
-  /** The record to write. */
-  state: MemberState;
+  stored: DueAndStatus | undefined;
+  /** The record to write, encoded already: far less to hold than a state. */
+  record: MemberRecord;
+  /** The record's status and next retry, for the counters and due index. */
+  status: MemberState["status"];
+  nextRetryAt?: string;
 }
+
+type DueAndStatus = Pick<MemberBasis, "status" | "nextRetryAt">;
 
 /**
  * Write held records in member-key order, as many per atomic operation as
@@ -187,11 +192,11 @@ export async function writeHeld(
   };
 
   for (const write of held) {
-    const { stored, state } = write;
-    const dueMoves = stored?.nextRetryAt === state.nextRetryAt
+    const { stored, record } = write;
+    const dueMoves = stored?.nextRetryAt === write.nextRetryAt
       ? 0
-      : (stored?.nextRetryAt ? 1 : 0) + (state.nextRetryAt ? 1 : 0);
-    const size = estimatedBytes(state);
+      : (stored?.nextRetryAt ? 1 : 0) + (write.nextRetryAt ? 1 : 0);
+    const size = estimatedBytes(record);
     // Up to two new counters besides this member's own mutations.
     if (
       mutations > 0 &&
@@ -200,7 +205,7 @@ export async function writeHeld(
     ) {
       await commit();
     }
-    setMember(op, counters, write, stored, state);
+    setMember(op, counters, write, stored, write, record);
     mutations += 1 + dueMoves;
     bytes += size;
   }
@@ -220,11 +225,12 @@ function setMember(
   op: Deno.AtomicOperation,
   counters: Map<string, number>,
   ref: { organizationNumber: string; idKey: string },
-  old: Pick<MemberBasis, "status" | "nextRetryAt"> | undefined,
-  state: MemberState,
+  old: DueAndStatus | undefined,
+  state: DueAndStatus,
+  record: MemberRecord,
 ): void {
   const { organizationNumber, idKey } = ref;
-  op.set(memberKey(organizationNumber, idKey), encodeMember(state));
+  op.set(memberKey(organizationNumber, idKey), record);
   const oldDue = old?.nextRetryAt;
   if (oldDue !== state.nextRetryAt) {
     if (oldDue) op.delete(dueKey(oldDue, organizationNumber, idKey));
@@ -253,10 +259,10 @@ function sumCounters(
 
 /**
  * A generous estimate of a record's size in KV (key, serialized value):
- * its short fields come to ~450 bytes; the reason is the one long text.
+ * its short fields come to ~200 bytes; the reason is the one long text.
  */
-function estimatedBytes(state: MemberState): number {
-  return 600 + 3 * (state.reason?.length ?? 0);
+function estimatedBytes(record: MemberRecord): number {
+  return 400 + 3 * (record[13]?.length ?? 0);
 }
 
 function bump(

@@ -140,12 +140,18 @@ function decode(list: readonly string[], value: Coded): string {
   return typeof value === "number" ? list[value] : value;
 }
 
+/** The last time encoded: a batch's members share their times. */
+let lastTime: { text: string; time: Time } = { text: "", time: "" };
+
 function time(value: string | undefined): Time {
   if (value === undefined) return null;
+  if (value === lastTime.text) return lastTime.time;
   const ms = Date.parse(value);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === value
+  const time = Number.isFinite(ms) && new Date(ms).toISOString() === value
     ? ms
     : value;
+  lastTime = { text: value, time };
+  return time;
 }
 
 function iso(value: number | string): string {

@@ -68,6 +68,7 @@ import {
 } from "./status.ts";
 import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
+import { decodeMember, encodeMember } from "./member_record.ts";
 
 export type { Migration };
 
@@ -811,15 +812,17 @@ export class StateStore {
           return old && { idKey: u.idKey, state: old, versionstamp: "" };
         }
         const name = heldName(u.organizationNumber, u.idKey);
-        const stored = this.#held.get(name)?.stored ?? old;
+        const previous = this.#held.get(name);
         this.#held.set(name, {
           organizationNumber: u.organizationNumber,
           idKey: u.idKey,
-          stored: stored && {
-            status: stored.status,
-            nextRetryAt: stored.nextRetryAt,
+          stored: previous ? previous.stored : old && {
+            status: old.status,
+            nextRetryAt: old.nextRetryAt,
           },
-          state,
+          record: encodeMember(state),
+          status: state.status,
+          nextRetryAt: state.nextRetryAt,
         });
         this.#loaded.get(u.organizationNumber)?.set(u.idKey, state);
         return { idKey: u.idKey, state, versionstamp: "" };
@@ -842,12 +845,15 @@ export class StateStore {
     const unread: number[] = [];
     updates.forEach((u, index) => {
       const held = this.#held.get(heldName(u.organizationNumber, u.idKey));
+      if (held) {
+        current[index] = decodeMember(held.record, u.organizationNumber);
+        return;
+      }
       const snapshot = this.#loaded.get(u.organizationNumber);
       const basis = snapshot && fromSnapshot?.(index)
         ? snapshot.basis(u.idKey)
         : undefined;
-      if (held) current[index] = held.state;
-      else if (basis === null) current[index] = undefined;
+      if (basis === null) current[index] = undefined;
       else if (basis !== undefined) {
         current[index] =
           standInRecord(u.organizationNumber, u.idKey, basis).state;
