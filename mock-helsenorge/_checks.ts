@@ -35,20 +35,24 @@ export function parseConditionalUrl(
 
   const type = url.slice(0, question);
   if (!/^[A-Z][A-Za-z]+$/.test(type)) return { ok: false, reason: shape };
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(url.slice(question + 1));
-  } catch {
-    return { ok: false, reason: shape };
+  const query = url.slice(question + 1);
+  let token = identifierParameter(query);
+  if (token === undefined) {
+    let params: URLSearchParams;
+    try {
+      params = new URLSearchParams(query);
+    } catch {
+      return { ok: false, reason: shape };
+    }
+    const keys = [...params.keys()];
+    if (keys.length !== 1 || keys[0] !== "identifier") {
+      return {
+        ok: false,
+        reason: `${shape}, with 'identifier' as its only parameter`,
+      };
+    }
+    token = params.get("identifier") ?? "";
   }
-  const keys = [...params.keys()];
-  if (keys.length !== 1 || keys[0] !== "identifier") {
-    return {
-      ok: false,
-      reason: `${shape}, with 'identifier' as its only parameter`,
-    };
-  }
-  const token = params.get("identifier") ?? "";
   const bar = token.indexOf("|");
   if (bar <= 0 || bar === token.length - 1) {
     return {
@@ -60,6 +64,32 @@ export function parseConditionalUrl(
     ok: true,
     url: { type, system: token.slice(0, bar), value: token.slice(bar + 1) },
   };
+}
+
+const IDENTIFIER = "identifier=";
+
+/**
+ * The decoded value of a query that is just `identifier=...` in the plain
+ * form clients send, or undefined for `URLSearchParams` to read (~1.3 us an
+ * entry, where this takes ~0.4 us). The value is read as
+ * `URLSearchParams` would: with no `&` or `+` in it and no lone surrogate,
+ * form-urlencoded decoding is `decodeURIComponent`, which throws (and so
+ * leaves the query to `URLSearchParams`) on a stray `%` or bytes that are
+ * not UTF-8, where the form decoder keeps or replaces them.
+ */
+function identifierParameter(query: string): string | undefined {
+  if (!query.startsWith(IDENTIFIER)) return undefined;
+  const value = query.slice(IDENTIFIER.length);
+  if (
+    value.includes("&") || value.includes("+") || !value.isWellFormed()
+  ) {
+    return undefined;
+  }
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Collects problems; `add` keeps call sites short. */
@@ -93,6 +123,7 @@ const DATE_TIME =
  * are valid FHIR but too vague for a membership period, so they are refused.
  */
 export function isFullDate(value: string): boolean {
+  if (value.length === 10) return isDay(value);
   const match = DATE_TIME.exec(value);
   if (match === null) return false;
   const [year, month, day] = [1, 2, 3].map((i) => Number(match[i]));
@@ -116,6 +147,39 @@ export function isFullDate(value: string): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Whether `value` is exactly `YYYY-MM-DD` and a day of the calendar, as
+ * {@linkcode isFullDate} decides it with `Date.UTC` (which reads years 0 to
+ * 99 as 1900 to 1999, so those never match), without the regular expression
+ * and the `Date`: the members call checks two dates a member.
+ */
+function isDay(value: string): boolean {
+  if (value.charCodeAt(4) !== 0x2d || value.charCodeAt(7) !== 0x2d) {
+    return false;
+  }
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+  if (month === 2) {
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    return day <= (leap ? 29 : 28);
+  }
+  return day <=
+    (month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
+}
+
+/** The ASCII digits `value[from..to)` as a number, or -1 if any is not one. */
+function digits(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /**
