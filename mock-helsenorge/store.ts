@@ -179,11 +179,23 @@ export function createMemoryStore(
   };
 }
 
-/** Freeze an object and everything it holds; frozen parts are skipped. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
+/**
+ * Freeze an object and every object it holds; frozen parts are skipped (a
+ * patient's kept contacts were frozen with the version before). Arrays by
+ * index and objects by `for...in` (the objects are plain: JSON or spreads of
+ * it), without the array `Object.values` makes per object.
+ */
+function deepFreeze<T extends object>(value: T): T {
+  if (Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) freezeInner(value[i]);
+  } else {
+    for (const name in value) freezeInner(value[name]);
   }
   return value;
+}
+
+function freezeInner(value: unknown): void {
+  if (typeof value === "object" && value !== null) deepFreeze(value);
 }
