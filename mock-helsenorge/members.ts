@@ -64,8 +64,8 @@ export function processMembers(
   context: MembersContext,
 ): Bundle {
   const answers: BundleEntry[] = [];
-  for (const [index, entry] of entries.entries()) {
-    answers.push(processMember(entry, index, context));
+  for (let index = 0; index < entries.length; index++) {
+    answers.push(processMember(entries[index], index, context));
   }
   return { resourceType: "Bundle", type: "batch-response", entry: answers };
 }
@@ -205,13 +205,32 @@ function checkNationalId(
     );
     return undefined;
   }
-  const national = identifiers.flatMap((id, k) =>
-    isObject(id) && typeof id.system === "string" &&
-      NAME_OF_SYSTEM[id.system] !== undefined
-      ? [{ k, system: id.system, value: id.value }]
-      : []
-  );
-  if (national.length === 0) {
+  // The first identifier with a national id system, and the index of a
+  // second one if any (a loop, not a list of them: this runs per member).
+  let k = -1;
+  let system = "";
+  let value: unknown;
+  for (let i = 0; i < identifiers.length; i++) {
+    const id = identifiers[i];
+    if (
+      !isObject(id) || typeof id.system !== "string" ||
+      NAME_OF_SYSTEM[id.system] === undefined
+    ) {
+      continue;
+    }
+    if (k !== -1) {
+      problems.add(
+        "invalid",
+        `${at}.identifier[${i}]`,
+        "Patient.identifier must hold exactly one national id",
+      );
+      return undefined;
+    }
+    k = i;
+    system = id.system;
+    value = id.value;
+  }
+  if (k === -1) {
     problems.add(
       "value",
       `${at}.identifier`,
@@ -219,38 +238,29 @@ function checkNationalId(
     );
     return undefined;
   }
-  if (national.length > 1) {
-    problems.add(
-      "invalid",
-      `${at}.identifier[${national[1].k}]`,
-      "Patient.identifier must hold exactly one national id",
-    );
-    return undefined;
-  }
 
-  const { k, system, value } = national[0];
-  const path = `${at}.identifier[${k}].value`;
+  // Paths and masked ids are made only for a problem.
+  const path = () => `${at}.identifier[${k}].value`;
   const kindName = NAME_OF_SYSTEM[system];
   if (!isNonEmptyString(value)) {
-    problems.add("required", path, `the ${kindName} is required`);
+    problems.add("required", path(), `the ${kindName} is required`);
     return undefined;
   }
   // The server takes the 11 digits as sent: no spaces, no restored zero.
   if (!/^\d{11}$/.test(value)) {
     problems.add(
       "value",
-      path,
+      path(),
       `a ${kindName} has exactly 11 digits, got ${value.length} characters`,
     );
     return undefined;
   }
   const parsed = parseNationalId(value, { allowSynthetic: !production });
-  const masked = maskNationalId(value);
   if (!parsed.ok) {
     problems.add(
       "value",
-      path,
-      `${masked} is not a valid ${kindName}: ${parsed.reason}`,
+      path(),
+      `${maskNationalId(value)} is not a valid ${kindName}: ${parsed.reason}`,
     );
     return undefined;
   }
@@ -258,8 +268,10 @@ function checkNationalId(
     const actual = parsed.id.kind === "dnr" ? "D-nummer" : "fødselsnummer";
     problems.add(
       "value",
-      path,
-      `${masked} is not a valid ${kindName}: it is a ${actual}, which is sent with system ${parsed.id.system}`,
+      path(),
+      `${
+        maskNationalId(value)
+      } is not a valid ${kindName}: it is a ${actual}, which is sent with system ${parsed.id.system}`,
     );
     return undefined;
   }
@@ -379,37 +391,72 @@ function checkPeriod(period: unknown, path: string, problems: Problems): void {
     );
     return;
   }
-  const dates: Record<"start" | "end", string | undefined> = {
-    start: undefined,
-    end: undefined,
-  };
-  for (const name of ["start", "end"] as const) {
-    const value = period[name];
-    const at = `${path}.period.${name}`;
-    if (value === undefined || value === null || value === "") {
-      problems.add("required", at, `contact.period.${name} is required`);
-    } else if (typeof value !== "string" || !isFullDate(value)) {
-      problems.add(
-        "value",
-        at,
-        `contact.period.${name} must be a date (YYYY-MM-DD) or a dateTime with zone, got ${
-          show(value)
-        }`,
-      );
-    } else {
-      dates[name] = value;
-    }
-  }
+  const start = checkPeriodDate(period, "start", path, problems);
+  const end = checkPeriodDate(period, "end", path, problems);
   if (
-    dates.start !== undefined && dates.end !== undefined &&
-    endsBeforeStart(dates.start, dates.end)
+    start !== undefined && end !== undefined && endsBeforeStart(start, end)
   ) {
     problems.add(
       "value",
       `${path}.period.end`,
-      `the membership ends (${dates.end}) before it starts (${dates.start})`,
+      `the membership ends (${end}) before it starts (${start})`,
     );
   }
+}
+
+/** The period's `start` or `end` if it is a full date; else a problem. */
+function checkPeriodDate(
+  period: JsonObject,
+  name: "start" | "end",
+  path: string,
+  problems: Problems,
+): string | undefined {
+  const value = period[name];
+  if (typeof value === "string" && value !== "" && isFullDate(value)) {
+    return value;
+  }
+  const at = `${path}.period.${name}`;
+  if (value === undefined || value === null || value === "") {
+    problems.add("required", at, `contact.period.${name} is required`);
+  } else {
+    problems.add(
+      "value",
+      at,
+      `contact.period.${name} must be a date (YYYY-MM-DD) or a dateTime with zone, got ${
+        show(value)
+      }`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * `Patient?identifier=` and the system and `|` percent-encoded, by national
+ * id system: what a client's URL for such an id starts with (the form
+ * src/fhir/conditional_url.ts sends).
+ */
+const OWN_URL_PREFIX = new Map(
+  [FODSELSNUMMER_SYSTEM, D_NUMMER_SYSTEM].map((system) => [
+    system,
+    `Patient?identifier=${encodeURIComponent(`${system}|`)}`,
+  ]),
+);
+
+/**
+ * Whether `url` is exactly the encoded conditional URL for the member's own
+ * identifier (whose value checkNationalId has found to be 11 digits, which
+ * encoding leaves as they are). {@linkcode parseConditionalUrl} would accept
+ * such a URL and find the same system and value, so it need not run: this
+ * compares without building a string.
+ */
+function isOwnUrl(
+  url: string,
+  identifier: { system: string; value: string },
+): boolean {
+  const prefix = OWN_URL_PREFIX.get(identifier.system);
+  return prefix !== undefined &&
+    url.length === prefix.length + identifier.value.length &&
+    url.startsWith(prefix) && url.endsWith(identifier.value);
 }
 
 function checkRequest(
@@ -439,6 +486,7 @@ function checkRequest(
     problems.add("required", `${path}.request.url`, "request.url is required");
     return;
   }
+  if (identifier !== undefined && isOwnUrl(request.url, identifier)) return;
   const parsed = parseConditionalUrl(request.url);
   if (!parsed.ok) {
     problems.add(
