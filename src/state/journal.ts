@@ -14,6 +14,10 @@
  * @module
  */
 
+import {
+  D_NUMMER_SYSTEM,
+  FODSELSNUMMER_SYSTEM,
+} from "../identifiers/systems.ts";
 import type { MemberRef } from "./member_state.ts";
 
 /** Members per journal entry: keeps a value well under KV's 64 KiB. */
@@ -26,6 +30,48 @@ type JournalMember = Pick<
   "nationalId" | "idSystem" | "organizationNumber" | "start" | "end" | "row"
 >;
 
+/**
+ * A journaled member as stored: an array, as member records are (a batch
+ * is journaled before every call, so its size counts); the system as 0
+ * (fødselsnummer) or 1 (D-nummer), else as text. Entries written by an
+ * older Medlemsbro hold `JournalMember` objects, read as they are.
+ */
+type JournalRecord = [
+  nationalId: string,
+  idSystem: number | string,
+  organizationNumber: string,
+  start: string,
+  end: string,
+  row: number | null,
+];
+
+const SYSTEMS: readonly string[] = [FODSELSNUMMER_SYSTEM, D_NUMMER_SYSTEM];
+
+function encode(m: MemberRef): JournalRecord {
+  const system = SYSTEMS.indexOf(m.idSystem);
+  return [
+    m.nationalId,
+    system === -1 ? m.idSystem : system,
+    m.organizationNumber,
+    m.start,
+    m.end,
+    m.row ?? null,
+  ];
+}
+
+function decode(value: JournalRecord | JournalMember): JournalMember {
+  if (!Array.isArray(value)) return value;
+  const [nationalId, idSystem, organizationNumber, start, end, row] = value;
+  return {
+    nationalId,
+    idSystem: typeof idSystem === "number" ? SYSTEMS[idSystem] : idSystem,
+    organizationNumber,
+    start,
+    end,
+    ...(row !== null && { row }),
+  };
+}
+
 /** Journal the members about to be sent; returns the keys to clear. */
 export async function journalBatch(
   kv: Deno.Kv,
@@ -36,15 +82,7 @@ export async function journalBatch(
   const op = kv.atomic();
   for (let i = 0; i < members.length; i += PER_ENTRY) {
     const key = [...PREFIX, runId, crypto.randomUUID()];
-    const entry: JournalMember[] = members.slice(i, i + PER_ENTRY).map((m) => ({
-      nationalId: m.nationalId,
-      idSystem: m.idSystem,
-      organizationNumber: m.organizationNumber,
-      start: m.start,
-      end: m.end,
-      row: m.row,
-    }));
-    op.set(key, entry);
+    op.set(key, members.slice(i, i + PER_ENTRY).map(encode));
     keys.push(key);
   }
   await op.commit();
@@ -65,7 +103,10 @@ export async function clearJournal(
 export async function* interruptedEntries(
   kv: Deno.Kv,
 ): AsyncGenerator<{ key: Deno.KvKey; members: MemberRef[] }> {
-  for await (const entry of kv.list<JournalMember[]>({ prefix: PREFIX })) {
-    yield { key: entry.key, members: entry.value };
+  const entries = kv.list<(JournalRecord | JournalMember)[]>({
+    prefix: PREFIX,
+  });
+  for await (const entry of entries) {
+    yield { key: entry.key, members: entry.value.map(decode) };
   }
 }

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { D_NUMMER_SYSTEM } from "../identifiers/systems.ts";
+import { interruptedEntries, journalBatch } from "./journal.ts";
+import { testMember } from "./_test_members.ts";
+
+Deno.test("journaled members come back as they were sent, rows and systems included", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const { row: _, ...rowless } = testMember(2);
+    const members = [
+      testMember(1),
+      { ...testMember(3), idSystem: D_NUMMER_SYSTEM },
+      rowless,
+      { ...testMember(4), idSystem: "urn:example:other" },
+    ];
+    await journalBatch(kv, "run-1", members);
+    const entries = [];
+    for await (const entry of interruptedEntries(kv)) entries.push(entry);
+    assert.equal(entries.length, 1);
+    assert.deepEqual(entries[0].members, members);
+    assert.equal(entries[0].key[1], "run-1");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("an entry left by an older Medlemsbro, as objects, is read as it is", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const old = [testMember(5), testMember(6)];
+    await kv.set(["inflight", "run-0", "batch"], old);
+    const entries = [];
+    for await (const entry of interruptedEntries(kv)) entries.push(entry);
+    assert.deepEqual(entries[0].members, old);
+  } finally {
+    kv.close();
+  }
+});
