@@ -19,6 +19,8 @@
  * @module
  */
 
+import { runsOf } from "./batched.ts";
+
 /** Options for {@linkcode AdaptiveBatchSize}. */
 export interface AdaptiveBatchSizeOptions {
   /** The size to start from. */
@@ -210,7 +212,8 @@ export class AdaptiveBatchSize {
 /**
  * Group a stream into batches whose size is read from `size` as each batch
  * starts, so a change applies to the next batch. Like `chunk()`, it pulls
- * only as batches are taken: memory holds one batch.
+ * only as batches are taken: memory holds one batch (and, for a
+ * source read in runs (src/batches/batched.ts), the rest of the run).
  */
 export async function* adaptiveChunk<T>(
   source: AsyncIterable<T>,
@@ -218,13 +221,15 @@ export async function* adaptiveChunk<T>(
 ): AsyncGenerator<T[]> {
   let batch: T[] = [];
   let limit = size.current;
-  for await (const item of source) {
-    batch.push(item);
-    if (batch.length >= limit) {
-      size.used(limit);
-      yield batch;
-      batch = [];
-      limit = size.current;
+  for await (const run of runsOf(source)) {
+    for (const item of run) {
+      batch.push(item);
+      if (batch.length >= limit) {
+        size.used(limit);
+        yield batch;
+        batch = [];
+        limit = size.current;
+      }
     }
   }
   if (batch.length > 0) {
