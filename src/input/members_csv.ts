@@ -25,10 +25,10 @@ import { Parser } from "csv-parse";
 import {
   type ColumnMap,
   type HeaderAliases,
-  MEMBER_FIELDS,
   type MemberField,
   resolveColumns,
 } from "./headers.ts";
+import { type Batched, batched } from "../batches/batched.ts";
 import type { Cell, MemberRecord } from "./member.ts";
 import { InputError } from "./problem.ts";
 import { peek } from "./_stream.ts";
@@ -60,13 +60,11 @@ export interface CsvMembers {
   headerLine: number;
   /** Where each member field was found. */
   columns: ColumnMap;
-  /** The member rows, in file order. Read them once. */
-  records: AsyncGenerator<MemberRecord>;
-}
-
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number };
+  /**
+   * The member rows, in file order, item by item or a chunk's rows at a
+   * time (`runs()`). Read them once.
+   */
+  records: Batched<MemberRecord>;
 }
 
 /**
@@ -109,28 +107,32 @@ export async function readCsvMembers(
   const delimiter = options.delimiter ?? found.sep ??
     detectDelimiter(found.header);
 
-  const reader = new RecordReader(peeked.stream, delimiter);
-  const lines = { lastEnd: 0 };
+  // Lines before the header (blank ones, a `sep=` line) are not rows: the
+  // parser starts at the header, which also makes the header's length the
+  // one csv-parse expects of every row.
+  const rows = new RowReader(
+    new RecordReader(peeked.stream, delimiter, found.line),
+    source,
+    found.sepLine ?? 0,
+  );
 
-  // The header: the first record that is not blank and not the `sep=` line.
-  let header: ParsedRecord | undefined;
+  // The header: the first record that is not blank.
+  let header: string[] | undefined;
   let headerLine = 0;
   try {
-    while (!header) {
-      const next = await readRecord(reader, source, lines);
-      if (!next) break;
-      const line = firstLine(next);
-      if (found.sep !== undefined && line === found.sepLine) continue;
-      if (isBlank(next.record)) continue;
-      header = next;
-      headerLine = line;
+    const run = await rows.read();
+    if (run) {
+      header = run.cells[run.next];
+      headerLine = run.lines[run.next];
+      run.next++;
+      rows.putBack(run);
     }
   } catch (error) {
-    await reader.cancel();
+    await rows.cancel();
     throw error;
   }
   if (!header) {
-    await reader.cancel();
+    await rows.cancel();
     throw new InputError("empty", `${source}: the file has no header line`, {
       source,
     });
@@ -138,14 +140,14 @@ export async function readCsvMembers(
 
   let columns: ColumnMap;
   try {
-    columns = resolveColumns(header.record.map((c) => c.trim()), {
+    columns = resolveColumns(header.map((c) => c.trim()), {
       source,
       line: headerLine,
       headerAliases,
       optional: optionalFields,
     });
   } catch (error) {
-    await reader.cancel();
+    await rows.cancel();
     throw error;
   }
 
@@ -153,78 +155,143 @@ export async function readCsvMembers(
     delimiter,
     headerLine,
     columns,
-    records: records(reader, columns, source, lines),
+    records: batched(records(rows, columns)),
   };
 }
 
 async function* records(
-  reader: RecordReader,
+  rows: RowReader,
   columns: ColumnMap,
-  source: string,
-  lines: { lastEnd: number },
-): AsyncGenerator<MemberRecord> {
+): AsyncGenerator<MemberRecord[]> {
+  const toRecord = recordMaker(columns);
   let finished = false;
   try {
     while (true) {
-      const next = await readRecord(reader, source, lines);
-      if (!next) {
+      const run = await rows.read();
+      if (!run) {
         finished = true;
         return;
       }
-      if (isBlank(next.record)) continue;
-
-      const member: MemberRecord = { row: firstLine(next) };
-      for (const field of MEMBER_FIELDS) {
-        const at = columns[field];
-        if (!at) continue;
-        const cell: Cell = {
-          value: (next.record[at.index] ?? "").trim(),
-          column: at.column,
-        };
-        member[field] = cell;
+      const out: MemberRecord[] = [];
+      for (let i = run.next; i < run.cells.length; i++) {
+        out.push(toRecord(run.cells[i], run.lines[i]));
       }
-      yield member;
+      yield out;
     }
   } finally {
     // Stop reading the file when the caller stops early.
-    if (!finished) await reader.cancel().catch(() => {});
-  }
-}
-
-/** Read one record, turning a parser failure into an InputError with a line. */
-async function readRecord(
-  reader: RecordReader,
-  source: string,
-  lines: { lastEnd: number },
-): Promise<ParsedRecord | undefined> {
-  try {
-    const next = await reader.read();
-    if (next === undefined) return undefined;
-    lines.lastEnd = next.info.lines;
-    return next;
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw csvError(error, source, lines.lastEnd + 1);
+    if (!finished) await rows.cancel().catch(() => {});
   }
 }
 
 /**
- * The line a record starts on. `info.lines` is the line it ends on (line
- * breaks are LF by now, see normalizeLineBreaks); each line break inside a
- * quoted field moves the start one line up.
+ * Makes a row's record: its member fields, each with its column, and no
+ * property for a field the file has no column for.
  */
-function firstLine(parsed: ParsedRecord): number {
+function recordMaker(
+  columns: ColumnMap,
+): (cells: readonly string[], row: number) => MemberRecord {
+  const { nationalId, organizationNumber, start, end } = columns;
+  const cell = (
+    cells: readonly string[],
+    at: { index: number; column: string },
+  ): Cell => ({ value: (cells[at.index] ?? "").trim(), column: at.column });
+  return (cells, row) => {
+    const record: MemberRecord = { row };
+    if (nationalId) record.nationalId = cell(cells, nationalId);
+    if (organizationNumber) {
+      record.organizationNumber = cell(cells, organizationNumber);
+    }
+    if (start) record.start = cell(cells, start);
+    if (end) record.end = cell(cells, end);
+    return record;
+  };
+}
+
+/** Rows that are not blank, and the line each starts on. */
+interface RowRun {
+  cells: string[][];
+  lines: number[];
+  /** The first row not yet taken. */
+  next: number;
+}
+
+/** The parser's records with the line each starts on, blank ones left out. */
+class RowReader {
+  readonly #reader: RecordReader;
+  readonly #source: string;
+  /**
+   * The line the last record ended on: a quote left open is reported as
+   * opened on the line after it, or later.
+   */
+  #lastEnd: number;
+  #putBack: RowRun | undefined;
+
+  /** `lastEnd`: the line a record before the first ended on (0 if none). */
+  constructor(reader: RecordReader, source: string, lastEnd: number) {
+    this.#reader = reader;
+    this.#source = source;
+    this.#lastEnd = lastEnd;
+  }
+
+  /** The next rows that are not blank, or undefined at the end. */
+  async read(): Promise<RowRun | undefined> {
+    const kept = this.#putBack;
+    this.#putBack = undefined;
+    if (kept && kept.next < kept.cells.length) return kept;
+    while (true) {
+      let parsed: ParsedRun | undefined;
+      try {
+        parsed = await this.#reader.read();
+      } catch (error) {
+        if (error instanceof InputError) throw error;
+        throw csvError(error, this.#source, this.#lastEnd + 1);
+      }
+      if (!parsed) return undefined;
+      const run: RowRun = { cells: [], lines: [], next: 0 };
+      const { records, ends } = parsed;
+      for (let i = 0; i < records.length; i++) {
+        const cells = records[i];
+        const end = ends[i];
+        // A record ending on the line after the last one ended is on one line.
+        const single = end === this.#lastEnd + 1;
+        this.#lastEnd = end;
+        if (isBlank(cells)) continue;
+        run.cells.push(cells);
+        run.lines.push(single ? end : firstLine(cells, end));
+      }
+      if (run.cells.length > 0) return run;
+    }
+  }
+
+  /** Give back a run whose rows were not all taken; `read` returns it next. */
+  putBack(run: RowRun): void {
+    this.#putBack = run;
+  }
+
+  cancel(): Promise<void> {
+    return this.#reader.cancel();
+  }
+}
+
+/**
+ * The line a record starts on, from the line it ends on: each line break
+ * inside a quoted field moves the start one line up (line breaks are LF by
+ * now, see lineBreakNormalizer).
+ */
+function firstLine(cells: readonly string[], end: number): number {
   let breaks = 0;
-  for (const cell of parsed.record) {
+  for (const cell of cells) {
     for (let i = cell.indexOf("\n"); i !== -1; i = cell.indexOf("\n", i + 1)) {
       breaks++;
     }
   }
-  return parsed.info.lines - breaks;
+  return end - breaks;
 }
 
 function isBlank(cells: readonly string[]): boolean {
-  return cells.every((cell) => cell.trim() === "");
+  for (const cell of cells) if (cell.trim() !== "") return false;
+  return true;
 }
 
 /**
@@ -248,6 +315,8 @@ function csvError(error: unknown, source: string, line: number): InputError {
 
 interface HeaderLine {
   header: string;
+  /** The header's line number. */
+  line: number;
   sep?: CsvDelimiter;
   sepLine?: number;
 }
@@ -277,7 +346,7 @@ function findHeaderLine(
       sepLine = i + 1;
       continue;
     }
-    return { header: lines[i], sep, sepLine };
+    return { header: lines[i], line: i + 1, sep, sepLine };
   }
   return undefined;
 }
@@ -335,55 +404,107 @@ function lineBreakNormalizer(): (chunk: Uint8Array) => Uint8Array {
   };
 }
 
+/** Records as parsed, each with the line it ends on. */
+interface ParsedRun {
+  records: string[][];
+  ends: number[];
+}
+
 /**
- * Records from a byte stream, parsed by csv-parse's core one chunk at a time.
+ * The input is handed to the parser this many bytes at a time (about 70
+ * rows of a typical export), so the rows between two reads are few: fewer
+ * objects are alive when the garbage collector runs, and fewer of them live
+ * long enough to be moved to the old generation (measured in
+ * docs/performance.md).
+ */
+const WRITE_BYTES = 4096;
+
+/**
+ * csv-parse's stream parser, noting the line each record ends on as it
+ * emits it: the parser's `info` counts lines as it goes, and a record is
+ * pushed at the line break that ends it. (The `info` option would copy the
+ * whole `info` object into every record instead.)
+ */
+class LineNotingParser extends Parser {
+  /** The end line of each record pushed and not yet taken. */
+  ends: number[] = [];
+
+  // deno-lint-ignore no-explicit-any -- Readable.push's own signature
+  override push(chunk: any, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) this.ends.push(this.info.lines);
+    return super.push(chunk, encoding);
+  }
+}
+
+/**
+ * Records from a byte stream, parsed by csv-parse's core a piece at a time.
  *
- * A chunk is read from the file only when no parsed record is waiting, and
- * the parser is drained synchronously after each write, so memory holds one
- * chunk's records and there is no promise per record in between. (csv-parse's
- * web-stream wrapper queues up to 1024 chunks when its reader is slow, and
- * costs about twice the time per record; measured in docs/performance.md.)
+ * The file is read a chunk at a time, and only when the caller asks for
+ * more; the chunk goes to the parser in pieces of {@linkcode WRITE_BYTES},
+ * and the parser is drained synchronously after each piece, so memory holds
+ * one chunk and a piece's records, and there is no promise per record in
+ * between. (csv-parse's web-stream wrapper queues up to 1024 chunks when its
+ * reader is slow, and costs about twice the time per record; measured in
+ * docs/performance.md.)
  */
 class RecordReader {
   readonly #source: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #parser: Parser;
+  readonly #parser: LineNotingParser;
   readonly #normalize = lineBreakNormalizer();
-  #queued: ParsedRecord[] = [];
-  #next = 0;
   #error: unknown;
   #ended = false;
+  /** The part of the last chunk not yet given to the parser. */
+  #pending: Uint8Array = new Uint8Array(0);
 
-  constructor(input: ReadableStream<Uint8Array>, delimiter: CsvDelimiter) {
+  /**
+   * Records start at line `fromLine`: the lines before it (blank ones, a
+   * `sep=` line) are read past, so the first record, the header, sets the
+   * number of cells csv-parse expects. (When it expects another number,
+   * csv-parse makes an error object for every row, to keep in `info`.)
+   */
+  constructor(
+    input: ReadableStream<Uint8Array>,
+    delimiter: CsvDelimiter,
+    fromLine: number,
+  ) {
     this.#source = input.getReader();
-    this.#parser = new Parser({
+    this.#parser = new LineNotingParser({
       bom: true,
       delimiter,
+      from_line: fromLine,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
       trim: true,
-      info: true,
     });
     this.#parser.on("error", (error: unknown) => this.#error ??= error);
   }
 
-  /** The next record, or undefined at the end; throws the parser's error. */
-  async read(): Promise<ParsedRecord | undefined> {
-    while (this.#next >= this.#queued.length) {
+  /**
+   * The records of the next piece that held any, or undefined at the end;
+   * throws the parser's error once the records parsed before it have been
+   * returned.
+   */
+  async read(): Promise<ParsedRun | undefined> {
+    while (true) {
       if (this.#error !== undefined) throw this.#error;
-      if (this.#ended) return undefined;
-      this.#queued = [];
-      this.#next = 0;
-      const chunk = await this.#source.read();
-      if (chunk.done) {
+      if (this.#pending.length > 0) {
+        const piece = this.#pending.subarray(0, WRITE_BYTES);
+        this.#pending = this.#pending.subarray(piece.length);
+        this.#parser.write(piece);
+      } else {
+        if (this.#ended) return undefined;
+        const chunk = await this.#source.read();
+        if (!chunk.done) {
+          this.#pending = this.#normalize(chunk.value);
+          continue;
+        }
         this.#ended = true;
         await this.#finish();
-      } else {
-        this.#parser.write(this.#normalize(chunk.value));
       }
-      this.#drain();
+      const run = this.#drain();
+      if (run.records.length > 0) return run;
     }
-    return this.#queued[this.#next++];
   }
 
   /** End the input; the parser's last records and errors come after this. */
@@ -398,20 +519,27 @@ class RecordReader {
 
   async cancel(): Promise<void> {
     this.#ended = true;
+    this.#pending = new Uint8Array(0);
     this.#parser.destroy();
     await this.#source.cancel().catch(() => {});
   }
 
-  #drain(): void {
+  #drain(): ParsedRun {
+    const records: string[][] = [];
     for (
       let record = this.#parser.read();
       record !== null;
       record = this.#parser.read()
     ) {
-      this.#queued.push(record as ParsedRecord);
+      records.push(record as string[]);
     }
-    if (this.#error !== undefined && this.#next >= this.#queued.length) {
-      throw this.#error;
+    const ends = this.#parser.ends;
+    this.#parser.ends = [];
+    if (ends.length !== records.length) {
+      throw new Error(
+        `csv-parse pushed ${ends.length} records but ${records.length} were read`,
+      );
     }
+    return { records, ends };
   }
 }

@@ -171,3 +171,72 @@ Deno.test("detectDelimiter() ignores delimiters inside quotes and prefers ; on a
   assert.equal(detectDelimiter("a\tb\tc,d"), "\t");
   assert.equal(detectDelimiter("single"), ";");
 });
+
+Deno.test("readCsvMembers() counts lines across the parser's pieces, with quoted line breaks and blank lines", async () => {
+  // Large enough to be parsed in several pieces, with rows that span lines
+  // and blank lines between them, read in file-sized chunks.
+  const lines = ["Fnr;Navn;Orgnr;Fra;Til"];
+  const expected: number[] = [];
+  let line = 1;
+  const add = (text: string) => {
+    lines.push(text);
+    line += text.split("\r\n").length;
+  };
+  for (let i = 0; i < 600; i++) {
+    if (i % 7 === 3) add("");
+    if (i % 11 === 5) add(";;;;");
+    expected.push(line + 1);
+    const name = i % 5 === 0 ? `"Nordmann\r\nKari ${i}"` : `Kari ${i}`;
+    add(`${10_000_000_000 + i};${name};948554062;01.01.2026;31.12.2026`);
+  }
+  const text = lines.join("\r\n") + "\r\n";
+  assert.ok(text.length > 20_000);
+  for (const chunkSize of [7, 4096, 65536]) {
+    const csv = await readCsvMembers(textStream(text, chunkSize), { source });
+    const records = await collect(csv.records);
+    assert.deepEqual(records.map((r) => r.row), expected, `${chunkSize}`);
+    assert.deepEqual(
+      records.map((r) => r.nationalId?.value),
+      expected.map((_, i) => String(10_000_000_000 + i)),
+    );
+  }
+});
+
+Deno.test("readCsvMembers() hands the rows over a run at a time too", async () => {
+  const rows = Array.from(
+    { length: 300 },
+    (_, i) => `${10_000_000_000 + i};948554062;01.01.2026;31.12.2026`,
+  );
+  const text = ["Fnr;Orgnr;Fra;Til", ...rows].join("\n");
+  const csv = await readCsvMembers(textStream(text, 1000), { source });
+  const runs = await collect(csv.records.runs());
+  assert.ok(runs.length > 1, `${runs.length} runs`);
+  assert.ok(runs.every((run) => run.length > 0));
+  assert.deepEqual(
+    runs.flat().map((r) => r.row),
+    rows.map((_, i) => i + 2),
+  );
+});
+
+Deno.test("readCsvMembers() names the line after the last record read when a quote is never closed", async () => {
+  // Blank lines are not records; a line of one quoted empty cell is.
+  const cases: [string, number][] = [
+    ['\n\n"unclosed\n1;2;3;4\n', 1],
+    ['sep=;\n\nFnr;Orgnr;Fra;Til\n""\n\n"unclosed\n', 5],
+    ['Fnr;Orgnr;Fra;Til\n1;2;3;4\n\n   \n"unclosed\n', 3],
+  ];
+  for (const [text, line] of cases) {
+    await assert.rejects(
+      async () => {
+        const csv = await readCsvMembers(textStream(text), { source });
+        await collect(csv.records);
+      },
+      (error) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.code, "malformed-csv");
+        assert.equal(error.line, line, JSON.stringify(text));
+        return true;
+      },
+    );
+  }
+});

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { type Batched, batched } from "../batches/batched.ts";
 import { type TextEncodingName, toUtf8Stream } from "./encoding.ts";
 import type { ColumnMap, HeaderAliases } from "./headers.ts";
 import type { MemberEntry, MemberRecord } from "./member.ts";
@@ -71,7 +72,11 @@ export interface MemberInput {
   delimiter?: CsvDelimiter;
   /** CSV only: the column each field was read from. */
   columns?: ColumnMap;
-  /** The rows, in file order: records to validate, or problems. Read once. */
+  /**
+   * The rows, in file order: records to validate, or problems. Read once.
+   * CSV rows can also be read a chunk's rows at a time: see `runsOf`
+   * (src/batches/batched.ts).
+   */
   entries: AsyncIterable<MemberEntry>;
 }
 
@@ -188,8 +193,15 @@ async function sniffFormat(
   return { format, stream: peeked.stream };
 }
 
-async function* asEntries(
-  records: AsyncGenerator<MemberRecord>,
-): AsyncGenerator<MemberEntry> {
-  for await (const record of records) yield { record };
+/** The records as entries, a chunk's rows at a time as they were read. */
+function asEntries(records: Batched<MemberRecord>): Batched<MemberEntry> {
+  return batched(entryRuns(records));
+}
+
+async function* entryRuns(
+  records: Batched<MemberRecord>,
+): AsyncGenerator<MemberEntry[]> {
+  for await (const run of records.runs()) {
+    yield run.map((record) => ({ record }));
+  }
 }
