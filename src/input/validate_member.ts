@@ -25,6 +25,7 @@ import { parseDate } from "./dates.ts";
 import type { MemberField } from "./headers.ts";
 import type { Cell, Member, MemberRecord } from "./member.ts";
 import type { Problem, ProblemCode, Severity } from "./problem.ts";
+import { memo } from "./_memo.ts";
 
 /** Options for {@linkcode validateMember}. */
 export interface ValidateMemberOptions {
@@ -44,6 +45,11 @@ export type ValidationResult =
   | { ok: true; member: Member; warnings: Problem[] }
   | { ok: false; problems: Problem[] };
 
+// An export writes the same few dates and organization numbers on most rows.
+const startDates = memo(parseDate, 1024);
+const endDates = memo(parseDate, 1024);
+const organizationNumbers = memo(parseOrganizationNumber, 1024);
+
 /** Column names used in problems when the file had no such column or key. */
 const FIELD_LABELS: Record<MemberField, string> = {
   nationalId: "nationalId",
@@ -56,7 +62,8 @@ const FIELD_LABELS: Record<MemberField, string> = {
  * Check one member row. Problems carry the row, the file's own column name
  * and the offending value, national ids masked.
  *
- * Throws `RangeError` when `defaultEnd` is not a valid date.
+ * Throws `RangeError` when `defaultEnd` is not a valid date. To check many
+ * rows with the same options, make one {@linkcode memberValidator}.
  *
  * @example
  * ```ts
@@ -69,66 +76,90 @@ export function validateMember(
   options: ValidateMemberOptions,
 ): ValidationResult {
   const { allowSynthetic, defaultEnd } = options;
-  let fallbackEnd: string | undefined;
-  if (defaultEnd !== undefined) {
-    const parsed = parseDate(defaultEnd);
-    if (!parsed.ok) {
-      throw new RangeError(
-        `defaultEnd "${defaultEnd}" is not a date: ${parsed.reason}`,
-      );
-    }
-    fallbackEnd = parsed.value;
-  }
+  const parsed = defaultEnd === undefined ? undefined : parseDate(defaultEnd);
+  if (parsed && !parsed.ok) throw badDefaultEnd(defaultEnd!, parsed.reason);
+  return check(record, allowSynthetic, parsed?.value);
+}
 
+/**
+ * {@linkcode validateMember} with its options read once, for checking a
+ * whole export: the default end date is parsed once, not per row. Each call
+ * throws `RangeError` when `defaultEnd` is not a valid date, as
+ * `validateMember` does.
+ *
+ * @example
+ * ```ts
+ * const validate = memberValidator({ allowSynthetic: false });
+ * for (const record of records) validate(record);
+ * ```
+ */
+export function memberValidator(
+  options: ValidateMemberOptions,
+): (record: MemberRecord) => ValidationResult {
+  const { allowSynthetic, defaultEnd } = options;
+  const parsed = defaultEnd === undefined ? undefined : parseDate(defaultEnd);
+  if (parsed && !parsed.ok) {
+    return () => {
+      throw badDefaultEnd(defaultEnd!, parsed.reason);
+    };
+  }
+  const fallbackEnd = parsed?.value;
+  return (record) => check(record, allowSynthetic, fallbackEnd);
+}
+
+function badDefaultEnd(defaultEnd: string, reason: string): RangeError {
+  return new RangeError(`defaultEnd "${defaultEnd}" is not a date: ${reason}`);
+}
+
+function check(
+  record: MemberRecord,
+  allowSynthetic: boolean,
+  fallbackEnd: string | undefined,
+): ValidationResult {
   const { row } = record;
   const problems: Problem[] = [];
-  const problem = (
-    field: MemberField,
-    code: ProblemCode,
-    reason: string,
-    severity: Severity = "error",
-  ) => {
-    const cell = record[field];
-    const value = cell?.value ?? "";
-    problems.push({
-      row,
-      column: cell?.column ?? FIELD_LABELS[field],
-      // A national id typed into another column is masked there too.
-      value: field === "nationalId"
-        ? maskNationalId(value)
-        : maskIdsInText(value),
-      reason,
-      code,
-      severity,
-    });
-  };
 
   // National id.
   let nationalId: Member["nationalId"] | undefined;
   let idKind: Member["idKind"] | undefined;
   let idSystem: string | undefined;
   if (!hasValue(record.nationalId)) {
-    problem("nationalId", "missing-field", "national id is missing");
+    problems.push(
+      problemOf(
+        record,
+        "nationalId",
+        "missing-field",
+        "national id is missing",
+      ),
+    );
   } else {
     const parsed = parseNationalId(record.nationalId.value, {
       allowSynthetic: true,
     });
     if (!parsed.ok) {
-      problem("nationalId", "invalid-national-id", parsed.reason);
+      problems.push(
+        problemOf(record, "nationalId", "invalid-national-id", parsed.reason),
+      );
     } else if (parsed.id.synthetic && !allowSynthetic) {
-      problem(
-        "nationalId",
-        "synthetic-id-in-production",
-        "synthetic Test Norge id (month + 80) is not accepted in production",
+      problems.push(
+        problemOf(
+          record,
+          "nationalId",
+          "synthetic-id-in-production",
+          "synthetic Test Norge id (month + 80) is not accepted in production",
+        ),
       );
     } else {
       ({ value: nationalId, kind: idKind, system: idSystem } = parsed.id);
       if (parsed.id.restoredLeadingZero) {
-        problem(
-          "nationalId",
-          "restored-leading-zero",
-          "national id had 10 digits; a leading zero (dropped by a spreadsheet) was restored",
-          "warning",
+        problems.push(
+          problemOf(
+            record,
+            "nationalId",
+            "restored-leading-zero",
+            "national id had 10 digits; a leading zero (dropped by a spreadsheet) was restored",
+            "warning",
+          ),
         );
       }
     }
@@ -137,57 +168,86 @@ export function validateMember(
   // Organization number.
   let organizationNumber: string | undefined;
   if (!hasValue(record.organizationNumber)) {
-    problem(
-      "organizationNumber",
-      "missing-field",
-      "organization number is missing",
+    problems.push(
+      problemOf(
+        record,
+        "organizationNumber",
+        "missing-field",
+        "organization number is missing",
+      ),
     );
   } else {
-    const parsed = parseOrganizationNumber(record.organizationNumber.value);
+    const parsed = organizationNumbers(record.organizationNumber.value);
     if (parsed.ok) organizationNumber = parsed.value;
-    else {problem(
-        "organizationNumber",
-        "invalid-organization-number",
-        parsed.reason,
-      );}
+    else {
+      problems.push(
+        problemOf(
+          record,
+          "organizationNumber",
+          "invalid-organization-number",
+          parsed.reason,
+        ),
+      );
+    }
   }
 
   // Membership period.
   let start: string | undefined;
   if (!hasValue(record.start)) {
-    problem("start", "missing-field", "membership start date is missing");
+    problems.push(
+      problemOf(
+        record,
+        "start",
+        "missing-field",
+        "membership start date is missing",
+      ),
+    );
   } else {
-    const parsed = parseDate(record.start.value);
+    const parsed = startDates(record.start.value);
     if (parsed.ok) start = parsed.value;
-    else problem("start", "invalid-date", `start date: ${parsed.reason}`);
+    else {
+      const reason = `start date: ${parsed.reason}`;
+      problems.push(problemOf(record, "start", "invalid-date", reason));
+    }
   }
 
   let end: string | undefined;
   if (!hasValue(record.end)) {
     if (fallbackEnd !== undefined) end = fallbackEnd;
     else {
-      problem(
-        "end",
-        "missing-end-date",
-        "membership end date is missing, and no default end date was given",
+      problems.push(
+        problemOf(
+          record,
+          "end",
+          "missing-end-date",
+          "membership end date is missing, and no default end date was given",
+        ),
       );
     }
   } else {
-    const parsed = parseDate(record.end.value);
+    const parsed = endDates(record.end.value);
     if (parsed.ok) end = parsed.value;
-    else problem("end", "invalid-date", `end date: ${parsed.reason}`);
+    else {
+      const reason = `end date: ${parsed.reason}`;
+      problems.push(problemOf(record, "end", "invalid-date", reason));
+    }
   }
 
   // ISO dates compare correctly as strings.
   if (start !== undefined && end !== undefined && end < start) {
-    problem(
-      "end",
-      "end-before-start",
-      `membership ends (${end}) before it starts (${start})`,
+    problems.push(
+      problemOf(
+        record,
+        "end",
+        "end-before-start",
+        `membership ends (${end}) before it starts (${start})`,
+      ),
     );
   }
 
-  const warnings = problems.filter((p) => p.severity === "warning");
+  const warnings = problems.length === 0
+    ? problems
+    : problems.filter((p) => p.severity === "warning");
   if (
     problems.length > warnings.length || nationalId === undefined ||
     idKind === undefined || idSystem === undefined ||
@@ -208,6 +268,29 @@ export function validateMember(
       end,
     },
     warnings,
+  };
+}
+
+/** A problem with one field of a row, its value masked. */
+function problemOf(
+  record: MemberRecord,
+  field: MemberField,
+  code: ProblemCode,
+  reason: string,
+  severity: Severity = "error",
+): Problem {
+  const cell = record[field];
+  const value = cell?.value ?? "";
+  return {
+    row: record.row,
+    column: cell?.column ?? FIELD_LABELS[field],
+    // A national id typed into another column is masked there too.
+    value: field === "nationalId"
+      ? maskNationalId(value)
+      : maskIdsInText(value),
+    reason,
+    code,
+    severity,
   };
 }
 

@@ -5,7 +5,7 @@ import {
 } from "../identifiers/systems.ts";
 import type { MemberRecord } from "./member.ts";
 import { readMembers } from "./read_members.ts";
-import { validateMember } from "./validate_member.ts";
+import { memberValidator, validateMember } from "./validate_member.ts";
 import { collect, fixture } from "./_test_helpers.ts";
 
 // Ids of people born in 1889 (individual numbers 500-749): check digits are
@@ -196,6 +196,54 @@ Deno.test("validateMember() never puts a full national id in a problem", async (
     const problems = result.ok ? result.warnings : result.problems;
     for (const problem of problems) {
       assert.doesNotMatch(JSON.stringify(problem), /\d{10}/);
+    }
+  }
+});
+
+Deno.test("memberValidator() gives what validateMember() gives, row after row", async () => {
+  const input = await readMembers({ path: fixture("medlemmer-eksport.csv") });
+  const options = { allowSynthetic: true, defaultEnd: "31.12.2099" };
+  const validate = memberValidator(options);
+  const rows = (await collect(input.entries)).map((entry) => entry.record!);
+  // Twice, so the second pass meets every date and number again.
+  for (const row of [...rows, ...rows]) {
+    assert.deepEqual(validate(row), validateMember(row, options));
+  }
+});
+
+Deno.test("memberValidator() refuses a bad defaultEnd on every call, not before", () => {
+  const validate = memberValidator({
+    allowSynthetic: false,
+    defaultEnd: "someday",
+  });
+  for (let i = 0; i < 2; i++) {
+    assert.throws(() => validate(record(good)), RangeError);
+  }
+});
+
+Deno.test("validateMember() reads the same date or number the same way in any column", () => {
+  // The same text as a start and an end date, good and bad, in a row.
+  const dates = ["01.01.2026", "29.02.2026", "01.01.2026", "2026-01-01"];
+  for (const date of dates) {
+    const result = validateMember(record({ ...good, start: date, end: date }), {
+      allowSynthetic: true,
+    });
+    if (date === "29.02.2026") {
+      assert.ok(!result.ok);
+      assert.deepEqual(result.problems.map((p) => [p.code, p.reason]), [
+        [
+          "invalid-date",
+          "start date: 2026 is not a leap year: February has 28 days",
+        ],
+        [
+          "invalid-date",
+          "end date: 2026 is not a leap year: February has 28 days",
+        ],
+      ]);
+    } else {
+      assert.ok(result.ok);
+      assert.equal(result.member.start, "2026-01-01");
+      assert.equal(result.member.end, "2026-01-01");
     }
   }
 });

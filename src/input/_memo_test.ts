@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { memo } from "./_memo.ts";
+
+Deno.test("memo() parses each input once and hands out the same frozen result", () => {
+  const calls: string[] = [];
+  const parse = memo((input: string) => {
+    calls.push(input);
+    return { value: input.toUpperCase() };
+  }, 10);
+  const first = parse("a");
+  assert.equal(parse("b").value, "B");
+  assert.equal(parse("a"), first);
+  assert.equal(parse("a"), first);
+  assert.deepEqual(calls, ["a", "b"]);
+  assert.ok(Object.isFrozen(first));
+});
+
+Deno.test("memo() starts over when full, and still answers right", () => {
+  const calls: string[] = [];
+  const parse = memo((input: string) => {
+    calls.push(input);
+    return { length: input.length };
+  }, 2);
+  for (const input of ["a", "bb", "ccc", "a", "bb"]) {
+    assert.equal(parse(input).length, input.length);
+  }
+  // "ccc" filled it: "a" and "bb" were parsed again after that.
+  assert.deepEqual(calls, ["a", "bb", "ccc", "a", "bb"]);
+});
