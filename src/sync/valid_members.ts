@@ -5,10 +5,11 @@
  * @module
  */
 
+import { type Batched, batched, runsOf } from "../batches/batched.ts";
 import { createDuplicateCheck } from "../input/duplicates.ts";
 import type { Member, MemberEntry } from "../input/member.ts";
 import { InputError } from "../input/problem.ts";
-import { validateMember } from "../input/validate_member.ts";
+import { memberValidator } from "../input/validate_member.ts";
 import type { MemberCounts, ProblemList } from "./report.ts";
 
 /** Rules a row must pass, beyond its own fields. */
@@ -31,49 +32,68 @@ export interface ValidationOutcome {
  * Validate rows as they stream past and yield the valid members; a member
  * seen twice for the same organization is yielded once.
  *
+ * Rows are taken a run at a time when `entries` comes in runs (a CSV
+ * chunk's rows, see src/batches/batched.ts), and the valid members of a run
+ * are handed on together, so there is no promise per row in between.
+ *
  * A file that turns out unreadable part way (a quote never closed, a bad
  * byte after the first 64 KiB) ends the stream normally with `readError`
  * set, so the members read before it are still sent and counted.
  */
-export async function* validMembers(
+export function validMembers(
   entries: AsyncIterable<MemberEntry>,
   rules: MemberRules,
   counts: MemberCounts,
   problems: ProblemList,
   outcome: ValidationOutcome,
-): AsyncGenerator<Member> {
+): Batched<Member> {
+  return batched(validRuns(entries, rules, counts, problems, outcome));
+}
+
+async function* validRuns(
+  entries: AsyncIterable<MemberEntry>,
+  rules: MemberRules,
+  counts: MemberCounts,
+  problems: ProblemList,
+  outcome: ValidationOutcome,
+): AsyncGenerator<Member[]> {
+  const validate = memberValidator(rules);
   const duplicate = createDuplicateCheck();
 
   try {
-    for await (const entry of entries) {
-      counts.read++;
-      if (entry.problem) {
-        counts.invalid++;
-        problems.push(entry.problem);
-        continue;
-      }
+    for await (const run of runsOf(entries)) {
+      const valid: Member[] = [];
+      for (const entry of run) {
+        counts.read++;
+        if (entry.problem) {
+          counts.invalid++;
+          problems.push(entry.problem);
+          continue;
+        }
 
-      const result = validateMember(entry.record, rules);
-      if (!result.ok) {
-        counts.invalid++;
-        problems.push(...result.problems);
-        continue;
-      }
+        const result = validate(entry.record);
+        if (!result.ok) {
+          counts.invalid++;
+          problems.push(...result.problems);
+          continue;
+        }
 
-      const { member, warnings } = result;
-      const seen = duplicate(member, entry.record.nationalId?.column ?? "");
-      if (seen) {
-        counts.duplicates++;
-        problems.push(seen);
-        continue;
-      }
+        const { member, warnings } = result;
+        const seen = duplicate(member, entry.record.nationalId?.column ?? "");
+        if (seen) {
+          counts.duplicates++;
+          problems.push(seen);
+          continue;
+        }
 
-      if (warnings.length > 0) {
-        counts.warnings++;
-        problems.push(...warnings);
+        if (warnings.length > 0) {
+          counts.warnings++;
+          problems.push(...warnings);
+        }
+        outcome.organizations.add(member.organizationNumber);
+        valid.push(member);
       }
-      outcome.organizations.add(member.organizationNumber);
-      yield member;
+      if (valid.length > 0) yield valid;
     }
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
