@@ -7,10 +7,11 @@
  * Kept apart from validateMember, which looks at one row at a time.
  *
  * Memory stays small at a million members: keys are not kept, only a 64-bit
- * hash of each and the first row (12 bytes a member, in typed arrays). Two
- * different members share a hash with a chance of about n²/2⁶⁵ (3 in 100
- * million for a million members); such a member would be reported as a
- * duplicate, with both rows named, rather than lost silently.
+ * hash of each national id and the first row (12 bytes a member, in typed
+ * arrays), in one table per organization. Two different members of an
+ * organization share a hash with a chance of about n²/2⁶⁵ (3 in 100 million
+ * for a million members); such a member would be reported as a duplicate,
+ * with both rows named, rather than lost silently.
  *
  * @module
  */
@@ -34,12 +35,24 @@ export function createDuplicateCheck(): (
   member: Member,
   column: string,
 ) => Problem | undefined {
-  const seen = new FirstRowIndex();
+  // One index per organization, keyed by the national id alone: no key
+  // string to build per row, and each index stays smaller.
+  const byOrganization = new Map<string, FirstRowIndex>();
+  let lastOrganization: string | undefined;
+  let last: FirstRowIndex | undefined;
   return (member, column) => {
-    const first = seen.putIfAbsent(
-      `${member.nationalId}|${member.organizationNumber}`,
-      member.row,
-    );
+    const { organizationNumber } = member;
+    let seen = organizationNumber === lastOrganization ? last : undefined;
+    if (!seen) {
+      seen = byOrganization.get(organizationNumber);
+      if (!seen) {
+        seen = new FirstRowIndex(16);
+        byOrganization.set(organizationNumber, seen);
+      }
+      lastOrganization = organizationNumber;
+      last = seen;
+    }
+    const first = seen.putIfAbsent(member.nationalId, member.row);
     if (first === undefined) return undefined;
     return {
       row: member.row,
@@ -52,13 +65,23 @@ export function createDuplicateCheck(): (
   };
 }
 
-/** An open-addressing table from a key's 64-bit hash to the first row seen. */
+/**
+ * An open-addressing table from a key's 64-bit hash to the first row seen.
+ * Each slot is three numbers side by side (hash high, hash low, row + 1),
+ * so a lookup touches one place in memory, not three.
+ */
 export class FirstRowIndex {
-  #high = new Uint32Array(1024);
-  #low = new Uint32Array(1024);
-  /** Row + 1; 0 marks an empty slot. */
-  #rows = new Uint32Array(1024);
+  /** Row + 1 in the third number of a slot; 0 marks an empty slot. */
+  #slots: Uint32Array;
   #size = 0;
+
+  /** `capacity`: slots to start with, a power of two. @default 1024 */
+  constructor(capacity = 1024) {
+    if (!Number.isInteger(Math.log2(capacity))) {
+      throw new RangeError(`capacity must be a power of two, got ${capacity}`);
+    }
+    this.#slots = new Uint32Array(capacity * 3);
+  }
 
   get size(): number {
     return this.#size;
@@ -67,36 +90,35 @@ export class FirstRowIndex {
   /** The first row stored for `key`, or undefined after storing `row`. */
   putIfAbsent(key: string, row: number): number | undefined {
     const [high, low] = hash64(key);
-    const mask = this.#rows.length - 1;
+    const slots = this.#slots;
+    const mask = slots.length / 3 - 1;
     for (let slot = low & mask;; slot = (slot + 1) & mask) {
-      const stored = this.#rows[slot];
+      const at = slot * 3;
+      const stored = slots[at + 2];
       if (stored === 0) {
-        this.#high[slot] = high;
-        this.#low[slot] = low;
-        this.#rows[slot] = row + 1;
-        if (++this.#size * 2 > this.#rows.length) this.#grow();
+        slots[at] = high;
+        slots[at + 1] = low;
+        slots[at + 2] = row + 1;
+        if (++this.#size * 2 > mask + 1) this.#grow();
         return undefined;
       }
-      if (this.#high[slot] === high && this.#low[slot] === low) {
-        return stored - 1;
-      }
+      if (slots[at] === high && slots[at + 1] === low) return stored - 1;
     }
   }
 
   #grow(): void {
-    const [high, low, rows] = [this.#high, this.#low, this.#rows];
-    const capacity = rows.length * 2;
-    this.#high = new Uint32Array(capacity);
-    this.#low = new Uint32Array(capacity);
-    this.#rows = new Uint32Array(capacity);
-    const mask = capacity - 1;
-    for (let i = 0; i < rows.length; i++) {
-      if (rows[i] === 0) continue;
-      let slot = low[i] & mask;
-      while (this.#rows[slot] !== 0) slot = (slot + 1) & mask;
-      this.#high[slot] = high[i];
-      this.#low[slot] = low[i];
-      this.#rows[slot] = rows[i];
+    const old = this.#slots;
+    const slots = new Uint32Array(old.length * 2);
+    const mask = slots.length / 3 - 1;
+    for (let from = 0; from < old.length; from += 3) {
+      if (old[from + 2] === 0) continue;
+      let slot = old[from + 1] & mask;
+      while (slots[slot * 3 + 2] !== 0) slot = (slot + 1) & mask;
+      const at = slot * 3;
+      slots[at] = old[from];
+      slots[at + 1] = old[from + 1];
+      slots[at + 2] = old[from + 2];
     }
+    this.#slots = slots;
   }
 }

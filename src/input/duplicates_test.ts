@@ -41,3 +41,37 @@ Deno.test("FirstRowIndex keeps the first row of 200 000 distinct keys and finds 
   }
   assert.equal(index.putIfAbsent("10000000000|974760673", 5), undefined);
 });
+
+Deno.test("createDuplicateCheck() keeps each organization's members apart as rows switch between them", () => {
+  const duplicate = createDuplicateCheck();
+  const orgs = ["948554062", "974760673", "991234560"];
+  // The same person on every row: the first row of each organization is
+  // the first, and every later row repeats that organization's first.
+  for (let row = 1; row <= 30; row++) {
+    const warning = duplicate(member(row, orgs[row % 3]), "Fnr");
+    if (row <= 3) assert.equal(warning, undefined, `row ${row}`);
+    else {
+      const first = row % 3 === 0 ? 3 : row % 3;
+      assert.equal(
+        warning?.reason,
+        `same national id and organization number as row ${first}`,
+      );
+    }
+  }
+  assert.equal(
+    duplicate({ ...member(31), nationalId: "17814734625" }, "Fnr"),
+    undefined,
+  );
+});
+
+Deno.test("FirstRowIndex grows from a small table without losing a key, and wants a power of two", () => {
+  const index = new FirstRowIndex(2);
+  for (let i = 0; i < 5_000; i++) {
+    assert.equal(index.putIfAbsent(String(10_000_000_000 + i), i), undefined);
+  }
+  for (let i = 0; i < 5_000; i++) {
+    assert.equal(index.putIfAbsent(String(10_000_000_000 + i), -1), i);
+  }
+  assert.equal(index.size, 5_000);
+  assert.throws(() => new FirstRowIndex(1000), RangeError);
+});
