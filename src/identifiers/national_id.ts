@@ -59,12 +59,14 @@ export function parseNationalId(
   options: NationalIdOptions = {},
 ): NationalIdResult {
   const { allowSynthetic = true } = options;
-  const digits = input.replace(/[\s\u00a0]/g, "");
+  // Most ids are written as bare digits: no need to look for spaces then.
+  const bare = isDigits(input);
+  const digits = bare ? input : input.replace(/[\s\u00a0]/g, "");
 
   if (digits.length === 0) {
     return { ok: false, reason: "national id is missing" };
   }
-  if (!/^\d+$/.test(digits)) {
+  if (!bare && !/^\d+$/.test(digits)) {
     return { ok: false, reason: "national id must contain only digits" };
   }
 
@@ -118,6 +120,15 @@ export function parseNationalId(
       restoredLeadingZero,
     },
   };
+}
+
+/** Whether `text` is ASCII digits only (true for ""). */
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 function isValidShape(value: string): boolean {

@@ -117,3 +117,19 @@ Deno.test("parseNationalId() refuses an impossible birth date", () => {
     reason: "national id does not hold a valid birth date",
   });
 });
+
+Deno.test("parseNationalId() reads bare digits as it reads them with spaces", () => {
+  assert.deepEqual(parseNationalId(FNR), parseNationalId(` ${FNR}\t`));
+  assert.deepEqual(
+    parseNationalId("9863110510"),
+    parseNationalId("986311 0510"),
+  );
+  assert.deepEqual(parseNationalId("1501895230"), {
+    ok: false,
+    reason: "national id must have 11 digits, found 10",
+  });
+  assert.deepEqual(parseNationalId("15018952308 x"), {
+    ok: false,
+    reason: "national id must contain only digits",
+  });
+});
