@@ -25,7 +25,26 @@ export function conditionalUrl(
   system: string,
   value: string,
 ): string {
-  return `${resourceType}?identifier=${
-    encodeURIComponent(`${system}|${value}`)
-  }`;
+  // Encoding `system|` and the value apart gives the same text ("|" is a
+  // character of its own); the first part is the same for every member.
+  return prefixFor(resourceType, system) + encodeURIComponent(value);
+}
+
+/** `{Type}?identifier={system}|` encoded, per type and system. */
+const prefixes = new Map<string, Map<string, string>>();
+
+function prefixFor(resourceType: string, system: string): string {
+  let bySystem = prefixes.get(resourceType);
+  if (!bySystem) {
+    if (prefixes.size >= 64) prefixes.clear();
+    bySystem = new Map();
+    prefixes.set(resourceType, bySystem);
+  }
+  let prefix = bySystem.get(system);
+  if (prefix === undefined) {
+    if (bySystem.size >= 64) bySystem.clear();
+    prefix = `${resourceType}?identifier=${encodeURIComponent(`${system}|`)}`;
+    bySystem.set(system, prefix);
+  }
+  return prefix;
 }

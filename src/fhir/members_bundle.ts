@@ -54,12 +54,21 @@ export function membersBundle(
 ): MembersBundle {
   const { newId = () => crypto.randomUUID() } = options;
 
-  const byPerson = new Map<string, { patient: Patient; rows: Member[] }>();
+  // People in the order they first appear, found by identifier system, then
+  // national id (no key string to build per member).
+  const people: Person[] = [];
+  const bySystem = new Map<string, Map<string, Person>>();
   for (const member of members) {
-    const key = `${member.idSystem}|${member.nationalId}`;
-    const person = byPerson.get(key);
+    let byId = bySystem.get(member.idSystem);
+    if (!byId) {
+      byId = new Map();
+      bySystem.set(member.idSystem, byId);
+    }
+    const person = byId.get(member.nationalId);
     if (!person) {
-      byPerson.set(key, { patient: memberToPatient(member), rows: [member] });
+      const added = { patient: memberToPatient(member), rows: [member] };
+      byId.set(member.nationalId, added);
+      people.push(added);
       continue;
     }
 
@@ -74,7 +83,7 @@ export function membersBundle(
 
   const entry: BundleEntry[] = [];
   const entryMembers: Member[][] = [];
-  for (const { patient, rows } of byPerson.values()) {
+  for (const { patient, rows } of people) {
     entry.push({
       fullUrl: `urn:uuid:${newId()}`,
       resource: patient,
@@ -87,6 +96,12 @@ export function membersBundle(
     bundle: { resourceType: "Bundle", type: "batch", entry },
     entryMembers,
   };
+}
+
+/** One person of a batch: their Patient and the rows it carries. */
+interface Person {
+  patient: Patient;
+  rows: Member[];
 }
 
 /**

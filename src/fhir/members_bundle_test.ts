@@ -91,3 +91,14 @@ Deno.test("membersBundle() does not change the members it is given", () => {
   membersBundle(members);
   assert.deepEqual(members, copy);
 });
+
+Deno.test("membersBundle() keeps the same id under two identifier systems as two people", () => {
+  const first = fnrMember({ row: 2 });
+  const other = fnrMember({
+    row: 3,
+    idSystem: "urn:oid:2.16.578.1.12.4.1.4.2",
+  });
+  const { bundle, entryMembers } = membersBundle([first, other]);
+  assert.equal(bundle.entry?.length, 2);
+  assert.deepEqual(entryMembers, [[first], [other]]);
+});
