@@ -284,6 +284,13 @@ export class StateStore {
   #held = new Map<string, HeldWrite>();
   /** Journal entries to delete once the held writes are in the KV. */
   #heldJournal: Deno.KvKey[] = [];
+  /**
+   * Held writes being written in the background (one such write at a time),
+   * so the run goes on sending meanwhile; `done` rejects if it failed.
+   */
+  #flushing?: { writes: Map<string, HeldWrite>; done: Promise<void> };
+  /** Why the last background write failed, until a flush reports it. */
+  #flushFailure?: { error: unknown };
   readonly #writeBehind: number;
 
   constructor(
@@ -433,8 +440,11 @@ export class StateStore {
   clearJournal(keys: readonly Deno.KvKey[]): Promise<void> {
     if (this.#leases.size === 0) return clearJournal(this.#kv, keys);
     return this.#serially(async () => {
-      if (this.#held.size > 0) this.#heldJournal.push(...keys);
-      else await clearJournal(this.#kv, keys);
+      // Outcomes may have been lost with a failed write: keep the entries.
+      if (this.#flushFailure) throw this.#flushFailure.error;
+      if (this.#held.size > 0 || this.#flushing) {
+        this.#heldJournal.push(...keys);
+      } else await clearJournal(this.#kv, keys);
     });
   }
 
@@ -768,20 +778,50 @@ export class StateStore {
     this.#heldJournal = [];
   }
 
-  /** Write what is held (call within `#serially`). */
+  /**
+   * Write what is held, and wait for a write in the background (call within
+   * `#serially`): afterwards the KV holds every write made so far.
+   */
   async #flushHeld(): Promise<void> {
+    await this.#startFlush();
+    await this.#flushing?.done;
+    this.#throwFlushFailure();
+  }
+
+  /**
+   * Start writing what is held in the background, once an earlier such
+   * write is done (call within `#serially`). A failed write drops the
+   * snapshots and what is held, and is thrown here or by the next flush:
+   * the journal entries of the lost outcomes stay in the KV.
+   */
+  async #startFlush(): Promise<void> {
+    await this.#flushing?.done;
+    this.#throwFlushFailure();
     if (this.#held.size === 0 && this.#heldJournal.length === 0) return;
-    const held = [...this.#held.values()];
+    const writes = this.#held;
     const journal = this.#heldJournal;
     this.#held = new Map();
     this.#heldJournal = [];
-    try {
-      await writeHeld(this.#kv, held, journal);
-    } catch (error) {
-      // Some chunks may have been written: start again from the store.
-      this.#dropSnapshots();
-      throw error;
-    }
+    const flushing = {
+      writes,
+      done: writeHeld(this.#kv, [...writes.values()], journal).then(
+        () => {},
+        (error) => {
+          // Some chunks may have been written: start again from the store.
+          this.#dropSnapshots();
+          this.#flushFailure = { error };
+        },
+      ).finally(() => {
+        if (this.#flushing === flushing) this.#flushing = undefined;
+      }),
+    };
+    this.#flushing = flushing;
+  }
+
+  #throwFlushFailure(): void {
+    const failure = this.#flushFailure;
+    this.#flushFailure = undefined;
+    if (failure) throw failure.error;
   }
 
   /** Run `task` after every write and load queued before it. */
@@ -827,7 +867,7 @@ export class StateStore {
         this.#loaded.get(u.organizationNumber)?.set(u.idKey, state);
         return { idKey: u.idKey, state, versionstamp: "" };
       });
-      if (this.#held.size >= this.#writeBehind) await this.#flushHeld();
+      if (this.#held.size >= this.#writeBehind) await this.#startFlush();
       return written;
     });
   }
@@ -844,7 +884,8 @@ export class StateStore {
     const current: (MemberState | undefined)[] = [];
     const unread: number[] = [];
     updates.forEach((u, index) => {
-      const held = this.#held.get(heldName(u.organizationNumber, u.idKey));
+      const name = heldName(u.organizationNumber, u.idKey);
+      const held = this.#held.get(name) ?? this.#flushing?.writes.get(name);
       if (held) {
         current[index] = decodeMember(held.record, u.organizationNumber);
         return;

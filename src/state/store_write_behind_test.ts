@@ -67,6 +67,10 @@ Deno.test("held writes are flushed sorted once writeBehind members are held, and
         runId: "r1",
       });
     }
+    // Flushes run in the background: wait for the second to land.
+    for (let i = 0; i < 200 && await countKeys(kv, "member") < 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     assert.equal(await countKeys(kv, "member"), 20, "two flushes of 10");
     await store.releaseLease("sync", "test");
     assert.equal(await countKeys(kv, "member"), 25, "the rest on release");
@@ -158,5 +162,59 @@ Deno.test("writeBehind must be a whole number of members", async () => {
   await withKv(async (_, open) => {
     await assert.rejects(() => open(0), RangeError);
     await assert.rejects(() => open(1.5), RangeError);
+  });
+});
+
+Deno.test("a member written again while its first write is still being flushed moves its counters once", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open(5);
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    const batch = members(5);
+    await store.recordOutcomes(results(batch, "not-consented"), {
+      runId: "r1",
+    }); // five held: a flush starts
+    await store.recordOutcomes(results(batch, "stored"), { runId: "r1" });
+    await store.releaseLease("sync", "test");
+    const org = (await store.memberCounts())[ORG];
+    assert.deepEqual([org.stored, org["not-consented"]], [5, 0]);
+    assert.equal(await countKeys(kv, "due"), 0);
+  });
+});
+
+Deno.test("a background flush that fails is reported by the next flush, and its journal entries stay", async () => {
+  await withKv(async (kv, _) => {
+    let failCommits = false;
+    const failing = new Proxy(kv, {
+      get(target, property) {
+        if (property === "atomic") {
+          return () => {
+            const op = target.atomic();
+            const commit = op.commit.bind(op);
+            op.commit = () =>
+              failCommits ? Promise.reject(new Error("disk full")) : commit();
+            return op;
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = await openStateStore({
+      kv: failing,
+      now: () => T0,
+      writeBehind: 3,
+    });
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    const batch = members(3);
+    const journal = await store.journalBatch("r1", batch);
+    failCommits = true;
+    await store.recordOutcomes(results(batch, "stored"), { runId: "r1" });
+    failCommits = false;
+    // Refused, or deferred to a flush: either way the entry is not deleted.
+    await store.clearJournal(journal).catch(() => {});
+    await assert.rejects(() => store.flush(), /disk full/);
+    assert.equal(await countKeys(kv, "member"), 0);
+    assert.equal(await countKeys(kv, "inflight"), 1, "the journal remains");
+    await store.flush(); // reported once
   });
 });
