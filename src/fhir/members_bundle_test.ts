@@ -102,3 +102,25 @@ Deno.test("membersBundle() keeps the same id under two identifier systems as two
   assert.equal(bundle.entry?.length, 2);
   assert.deepEqual(entryMembers, [[first], [other]]);
 });
+
+Deno.test("membersBundle() finds each person again among many", () => {
+  const ids = [...sampleIds(300)];
+  const members = [
+    ...ids.map((nationalId, i) => fnrMember({ row: i + 2, nationalId })),
+    ...ids.map((nationalId, i) =>
+      fnrMember({ row: i + 400, nationalId, organizationNumber: "974760673" })
+    ),
+  ];
+  const { bundle, entryMembers } = membersBundle(members);
+  assert.equal(bundle.entry?.length, ids.length);
+  entryMembers.forEach((rows, i) => {
+    assert.deepEqual(rows.map((row) => row.row), [i + 2, i + 400]);
+    const patient = bundle.entry?.[i].resource as Patient;
+    assert.equal(patient.identifier?.[0].value, ids[i]);
+    assert.equal(patient.contact?.length, 2);
+  });
+});
+
+function* sampleIds(count: number): Generator<string> {
+  for (let i = 0; i < count; i++) yield String(10_000_000_000 + i * 7919);
+}
