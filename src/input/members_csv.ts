@@ -533,13 +533,16 @@ class RecordReader {
     ) {
       records.push(record as string[]);
     }
+    // Records come out in the order they were pushed. (Any not read, after
+    // an error, are not read later either.)
     const ends = this.#parser.ends;
     this.#parser.ends = [];
-    if (ends.length !== records.length) {
+    if (ends.length < records.length) {
       throw new Error(
         `csv-parse pushed ${ends.length} records but ${records.length} were read`,
       );
     }
+    ends.length = records.length;
     return { records, ends };
   }
 }

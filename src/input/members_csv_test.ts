@@ -240,3 +240,31 @@ Deno.test("readCsvMembers() names the line after the last record read when a quo
     );
   }
 });
+
+Deno.test("readCsvMembers() gives the rows before a row it cannot read, then the error", async () => {
+  const good = (i: number) =>
+    `${10_000_000_000 + i};948554062;01.01.2026;31.12.2026`;
+  const rows = Array.from({ length: 150 }, (_, i) => good(i));
+  rows[120] = '"10000000120" x;948554062;01.01.2026;31.12.2026';
+  const text = ["Fnr;Orgnr;Fra;Til", ...rows].join("\n") + "\n";
+  for (const chunkSize of [7, 65536]) {
+    const csv = await readCsvMembers(textStream(text, chunkSize), { source });
+    const seen: number[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const record of csv.records) seen.push(record.row);
+      },
+      (error) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.code, "malformed-csv");
+        assert.equal(error.line, 122);
+        assert.match(
+          error.message,
+          /CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(seen, rows.slice(0, 120).map((_, i) => i + 2));
+  }
+});
