@@ -40,6 +40,8 @@ export function maskNationalId(value: string): string {
  * ```
  */
 export function maskIdsInText(text: string): string {
+  // Most text (reasons, log lines) holds no ten digits at all.
+  if (!hasTenDigits(text)) return text;
   // UUIDs (run ids, upload ids) hold digit runs joined by hyphens; they are
   // not national ids and must stay intact to be matched across logs.
   return text.split(UUID).map((part, i) =>
@@ -48,6 +50,16 @@ export function maskIdsInText(text: string): string {
       (run) => maskNationalId(run.replace(/[^\d]/g, "")),
     )
   ).join("");
+}
+
+/** Whether `text` holds at least ten digits, anywhere. */
+function hasTenDigits(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57 && ++digits === 10) return true;
+  }
+  return false;
 }
 
 /** A UUID, captured so `split` keeps it (at odd positions). */

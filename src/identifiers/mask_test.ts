@@ -44,3 +44,20 @@ Deno.test("maskIdsInText() leaves UUIDs intact but masks an id next to one", () 
     "upload 6af2c9d9-3428-4a16-8a16-310e33890d5b",
   );
 });
+
+Deno.test("maskIdsInText() gives back text with fewer than ten digits as it is", () => {
+  for (
+    const text of [
+      "",
+      "not consented",
+      "org 948554062",
+      "1 2 3 4 5 6 7 8 9",
+      "run 86ad9e4a-cfdd-4281",
+    ]
+  ) {
+    assert.equal(maskIdsInText(text), text);
+  }
+  // Ten digits, though not in one run: unchanged, but looked at.
+  assert.equal(maskIdsInText("12345, 67890"), "12345, 67890");
+  assert.equal(maskIdsInText("x1234567890"), "x12345*****");
+});
