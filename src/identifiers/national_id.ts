@@ -72,11 +72,16 @@ export function parseNationalId(
 
   let value = digits;
   let restoredLeadingZero = false;
-  if (digits.length === 10 && isValidShape("0" + digits)) {
+  let checked: ReturnType<typeof idnr> | undefined;
+  if (digits.length === 10) {
     // Spreadsheets read the id as a number and drop a leading zero (people born
     // on days 1-9). The repair is only made when the result passes every check.
-    value = "0" + digits;
-    restoredLeadingZero = true;
+    const padded = idnr("0" + digits);
+    if (padded.status === "valid") {
+      value = "0" + digits;
+      restoredLeadingZero = true;
+      checked = padded;
+    }
   }
   if (value.length !== 11) {
     return {
@@ -85,7 +90,8 @@ export function parseNationalId(
     };
   }
 
-  const result = idnr(value);
+  // Checked once: the repaired id was checked above.
+  const result = checked ?? idnr(value);
   if (result.status === "invalid") {
     return { ok: false, reason: describeInvalid(result.reasons) };
   }
@@ -129,11 +135,6 @@ function isDigits(text: string): boolean {
     if (code < 48 || code > 57) return false;
   }
   return true;
-}
-
-function isValidShape(value: string): boolean {
-  const result = idnr(value);
-  return result.status === "valid";
 }
 
 function describeInvalid(reasons: readonly string[]): string {
