@@ -21,8 +21,9 @@
  * @module
  */
 
+import { isUtf8 } from "node:buffer";
 import { InputError } from "./problem.ts";
-import { peek } from "./_stream.ts";
+import { concat, peek } from "./_stream.ts";
 
 /** The encodings an export may come in. */
 export type TextEncodingName =
@@ -179,11 +180,6 @@ function dropBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
-/**
- * Pass bytes through unchanged while checking they are UTF-8. Each chunk is
- * checked whole (fast); only when one fails is it checked again line by line
- * (a line feed never occurs inside a multibyte character) to name the line.
- */
 /** The bytes of a multibyte character cut off at the end of `bytes`, if any. */
 function incompleteTail(bytes: Uint8Array): Uint8Array {
   for (let back = 1; back <= Math.min(4, bytes.length); back++) {
@@ -195,8 +191,25 @@ function incompleteTail(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(0);
 }
 
+/** Whether `bytes` can begin a UTF-8 character (or are empty). */
+function isCharStart(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return true;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pass bytes through unchanged while checking they are UTF-8. Each chunk is
+ * checked whole with `isUtf8` (fast, and makes no string), up to a
+ * character cut at its end, which is checked with the next chunk; only when
+ * a chunk fails is it checked again line by line (a line feed never occurs
+ * inside a multibyte character) to name the line.
+ */
 function checkUtf8(source: string): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   let line = 1;
 
   const fail = (cause: unknown) =>
@@ -237,22 +250,23 @@ function checkUtf8(source: string): TransformStream<Uint8Array, Uint8Array> {
     return fail(new TypeError("invalid UTF-8"));
   };
 
-  // A character cut at the end of the previous chunk, to re-check with.
+  // A character cut at the end of the previous chunk, to check with the next.
   let tail: Uint8Array = new Uint8Array(0);
   return new TransformStream({
     transform(chunk, controller) {
-      try {
-        decoder.decode(chunk, { stream: true });
-      } catch {
-        throw locate(chunk, tail);
-      }
+      const bytes = tail.length === 0 ? chunk : concat([tail, chunk]);
+      const cut = incompleteTail(bytes);
+      const whole = bytes.subarray(0, bytes.length - cut.length);
+      if (!isUtf8(whole) || !isCharStart(cut)) throw locate(chunk, tail);
       line += lineBreaks(chunk);
-      tail = incompleteTail(chunk);
+      tail = cut;
       controller.enqueue(chunk);
     },
     flush() {
+      if (tail.length === 0) return;
+      // The file ends inside a character.
       try {
-        decoder.decode();
+        new TextDecoder("utf-8", { fatal: true }).decode(tail);
       } catch (cause) {
         throw fail(cause);
       }

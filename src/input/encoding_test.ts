@@ -128,3 +128,31 @@ Deno.test("toUtf8Stream() reads UTF-16 without a BOM and refuses binary files", 
     /not a text file/,
   );
 });
+
+Deno.test("toUtf8Stream() checks a character cut between chunks with the next chunk, at every cut", async () => {
+  const text = "ab\nø€𝄞\n" + "x".repeat(20) + "\n";
+  const bytes = new TextEncoder().encode(text);
+  for (let size = 1; size <= 12; size++) {
+    const good = await toUtf8Stream(bytesStream(bytes, size), {
+      source,
+      sniffBytes: 4,
+    });
+    assert.equal(await streamText(good.stream), text, `chunks of ${size}`);
+
+    // A bad lead byte, a bad second byte, and a file that ends inside a
+    // character: each on line 3.
+    const bad = [[0xf8, 0x41], [0xe2, 0x41], [0xe2, 0x82]];
+    for (const tail of bad) {
+      const result = await toUtf8Stream(
+        bytesStream(new Uint8Array([...bytes.subarray(0, 13), ...tail]), size),
+        { source, sniffBytes: 4 },
+      );
+      await assert.rejects(streamText(result.stream), (error) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.code, "encoding");
+        assert.equal(error.line, 3, `${tail} in chunks of ${size}`);
+        return true;
+      });
+    }
+  }
+});
