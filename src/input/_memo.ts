@@ -8,8 +8,8 @@
 /**
  * `parse`, remembering up to `max` inputs and their results; when full, it
  * starts over. Results are frozen, since every caller with the same input
- * gets the same object. Give each column its own memo: the last input is
- * checked before the table.
+ * gets the same object. Give each column its own memo: its last few inputs
+ * are compared before the table.
  *
  * @example
  * ```ts
@@ -22,19 +22,28 @@ export function memo<R extends object>(
   max: number,
 ): (input: string) => R {
   const cache = new Map<string, R>();
-  // Rows often repeat the row before: a string comparison then does.
-  let lastInput: string | undefined;
-  let lastResult: R | undefined;
+  // The last few inputs, compared before the table is asked: rows repeat
+  // the rows just before them, and a short string comparison is cheaper
+  // than hashing the string.
+  const recentInputs: string[] = [];
+  const recentResults: R[] = [];
+  let oldest = 0;
   return (input) => {
-    if (input === lastInput) return lastResult!;
+    for (let i = 0; i < recentInputs.length; i++) {
+      if (recentInputs[i] === input) return recentResults[i];
+    }
     let result = cache.get(input);
     if (result === undefined) {
       if (cache.size >= max) cache.clear();
       result = Object.freeze(parse(input));
       cache.set(input, result);
     }
-    lastInput = input;
-    lastResult = result;
+    recentInputs[oldest] = input;
+    recentResults[oldest] = result;
+    oldest = (oldest + 1) % RECENT;
     return result;
   };
 }
+
+/** How many of the last inputs are compared before the table. */
+const RECENT = 4;
