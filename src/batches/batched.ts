@@ -4,11 +4,12 @@
  *
  * Every item read with `for await` costs a promise, and every async
  * generator stacked on another costs a few more: about 0.2 µs an item per
- * generator on the build machine, a second per million rows through the
- * five a sync stacked before runs were handed on. A source that produces
- * items in runs anyway (a CSV chunk's rows) hands them on whole with
- * {@linkcode batched}; a stage that can work on a run at once reads
- * {@linkcode runsOf} it, and still accepts any other async iterable.
+ * generator on the build machine. A sync stacked five of them per row
+ * (about a second per million rows) before rows were handed on in runs.
+ * A source that produces items in runs anyway (a CSV chunk's rows) hands
+ * them on whole with {@linkcode batched}; a stage that can work on a run at
+ * once reads {@linkcode runsOf} it, and still accepts any other async
+ * iterable.
  *
  * @example
  * ```ts
