@@ -14,7 +14,6 @@ import type {
   Patient,
 } from "fhir/r4";
 import type { CallRecord } from "./timing.ts";
-import { KeyTable } from "./_table.ts";
 
 /** The resource types the mock stores, by name. */
 export interface StoredResources {
@@ -112,13 +111,13 @@ export function createMemoryStore(
   options: MemoryStoreOptions = {},
 ): MockStore {
   const { newId = () => crypto.randomUUID() } = options;
-  const records = new Map<StoredType, KeyTable<StoredRecord>>();
+  const records = new Map<StoredType, Map<string, StoredRecord>>();
   let calls: CallRecord[] = [];
 
-  const table = (type: StoredType): KeyTable<StoredRecord> => {
+  const table = (type: StoredType): Map<string, StoredRecord> => {
     let map = records.get(type);
     if (map === undefined) {
-      map = new KeyTable();
+      map = new Map();
       records.set(type, map);
     }
     return map;
