@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Bundle, BundleEntry, PatientContact } from "fhir/r4";
+import type { Bundle, BundleEntry, Patient, PatientContact } from "fhir/r4";
 import { maskNationalId } from "../src/identifiers/mask.ts";
 import { parseNationalId } from "../src/identifiers/national_id.ts";
 import { parseOrganizationNumber } from "../src/identifiers/organization_number.ts";
@@ -28,7 +28,6 @@ import {
 import { type ConsentSettings, isConsented } from "./consent.ts";
 import { NOT_CONSENTED_CODING, operationOutcome } from "./outcome.ts";
 import type { MockStore } from "./store.ts";
-import { storedPatient } from "./_stored_patient.ts";
 
 /** What processing a members batch needs from the app. */
 export interface MembersContext {
@@ -114,7 +113,10 @@ function processMember(
       contact.organization?.identifier?.value ?? "",
     )
   );
-  const resource = storedPatient(member.resource, kept);
+  const resource = {
+    ...member.resource,
+    contact: [...kept, ...member.contacts],
+  } as Patient;
   const [result] = store.commit([{
     type: "Patient",
     key: member.nationalId,
