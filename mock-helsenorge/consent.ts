@@ -14,7 +14,8 @@
  * @module
  */
 
-import { type HmacKey, hmacKey, hmacSha256Word0 } from "./_hmac.ts";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 
 /** The consent rule's settings. */
 export interface ConsentSettings {
@@ -34,7 +35,10 @@ export const DEFAULT_CONSENT: Readonly<ConsentSettings> = Object.freeze({
 });
 
 /** The last key prepared, kept because it rarely changes. */
-let prepared: { key: string; hmac: HmacKey } | undefined;
+let prepared:
+  | { key: string; keyed: ReturnType<typeof hmac.create> }
+  | undefined;
+const encoder = new TextEncoder();
 
 /**
  * The id's score in [0, 1): the first 32 bits of HMAC-SHA256(consentKey, id)
@@ -46,13 +50,19 @@ let prepared: { key: string; hmac: HmacKey } | undefined;
  * ```
  */
 export function consentScore(consentKey: string, nationalId: string): number {
-  // Synchronous and allocation-free (./_hmac.ts): a Web Crypto promise per
-  // id, and later node:crypto's buffers per id, were the mock's largest cost
-  // per member.
+  // Synchronous (@noble/hashes): a Web Crypto promise per id was the
+  // mock's largest cost per member. The key's pads are hashed once and the
+  // keyed state cloned for each id.
   if (prepared?.key !== consentKey) {
-    prepared = { key: consentKey, hmac: hmacKey(consentKey) };
+    prepared = {
+      key: consentKey,
+      keyed: hmac.create(sha256, encoder.encode(consentKey)),
+    };
   }
-  return hmacSha256Word0(prepared.hmac, nationalId) / 2 ** 32;
+  const mac = prepared.keyed.clone().update(encoder.encode(nationalId))
+    .digest();
+  return ((mac[0] << 24 | mac[1] << 16 | mac[2] << 8 | mac[3]) >>> 0) /
+    2 ** 32;
 }
 
 /** Whether the mock treats the citizen as consented. */
