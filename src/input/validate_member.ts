@@ -25,7 +25,7 @@ import { parseDate } from "./dates.ts";
 import type { MemberField } from "./headers.ts";
 import type { Cell, Member, MemberRecord } from "./member.ts";
 import type { Problem, ProblemCode, Severity } from "./problem.ts";
-import { memo } from "./_memo.ts";
+import { memo } from "../memo.ts";
 
 /** Options for {@linkcode validateMember}. */
 export interface ValidateMemberOptions {

@@ -27,7 +27,7 @@ import { countKey, dueKey, memberKey } from "./keys.ts";
 import {
   decodeMember,
   encodeMember,
-  type MemberRecord,
+  type MemberValue,
 } from "./member_record.ts";
 import type { MemberBasis, MemberState, StoredMember } from "./member_state.ts";
 
@@ -63,11 +63,11 @@ export async function readMembers(
   kv: Deno.Kv,
   refs: readonly { organizationNumber: string; idKey: string }[],
 ): Promise<(StoredMember | undefined)[]> {
-  const calls: Promise<Deno.KvEntryMaybe<MemberRecord>[]>[] = [];
+  const calls: Promise<Deno.KvEntryMaybe<MemberValue>[]>[] = [];
   for (let i = 0; i < refs.length; i += GET_MANY_LIMIT) {
     const keys = refs.slice(i, i + GET_MANY_LIMIT)
       .map((ref) => memberKey(ref.organizationNumber, ref.idKey));
-    calls.push(kv.getMany<MemberRecord[]>(keys));
+    calls.push(kv.getMany<MemberValue[]>(keys));
   }
   const entries = (await Promise.all(calls)).flat();
   return entries.map((entry, index) =>
@@ -149,7 +149,7 @@ export interface HeldWrite {
    */
   stored: DueAndStatus | undefined;
   /** The record to write, encoded already: far less to hold than a state. */
-  record: MemberRecord;
+  record: MemberValue;
   /** The record's status and next retry, for the counters and due index. */
   status: MemberState["status"];
   nextRetryAt?: string;
@@ -227,7 +227,7 @@ function setMember(
   ref: { organizationNumber: string; idKey: string },
   old: DueAndStatus | undefined,
   state: DueAndStatus,
-  record: MemberRecord,
+  record: MemberValue,
 ): void {
   const { organizationNumber, idKey } = ref;
   op.set(memberKey(organizationNumber, idKey), record);
@@ -258,11 +258,11 @@ function sumCounters(
 }
 
 /**
- * A generous estimate of a record's size in KV (key, serialized value):
- * its short fields come to ~200 bytes; the reason is the one long text.
+ * A generous estimate of a record's size in KV: the key, and the value at
+ * up to three bytes a character.
  */
-function estimatedBytes(record: MemberRecord): number {
-  return 400 + 3 * (record[13]?.length ?? 0);
+function estimatedBytes(value: MemberValue): number {
+  return 120 + 3 * value.length;
 }
 
 function bump(

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeMember, type MemberRecord } from "./member_record.ts";
+import { encodeMember, type MemberValue } from "./member_record.ts";
 import type { MemberState } from "./member_state.ts";
 
 /** Upgrades a store from `from` to `from + 1`. */
@@ -22,7 +22,8 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = Object.freeze({
 });
 
 /**
- * Schema 1 to 2: member values from objects with field names to the arrays
+ * Schema 1 to 2: member values from objects with field names to the JSON
+ * arrays
  * of member_record.ts, in key order. Each rewrite checks the record it
  * read, and a record changed meanwhile is read again in another pass.
  */
@@ -36,12 +37,12 @@ async function membersAsRecords(kv: Deno.Kv): Promise<void> {
       op = kv.atomic();
       pending = 0;
     };
-    const entries = kv.list<MemberState | MemberRecord>(
+    const entries = kv.list<MemberState | MemberValue>(
       { prefix: ["member"] },
       { batchSize: PER_COMMIT },
     );
     for await (const entry of entries) {
-      if (Array.isArray(entry.value)) continue;
+      if (typeof entry.value === "string") continue;
       op.check(entry).set(entry.key, encodeMember(entry.value));
       if (++pending === PER_COMMIT) await commit();
     }

@@ -12,7 +12,7 @@
  */
 
 import { memberPrefix, seenKey, seenPrefix } from "./keys.ts";
-import { decodeMember, type MemberRecord } from "./member_record.ts";
+import { decodeMember, type MemberValue } from "./member_record.ts";
 import type { StoredMember } from "./member_state.ts";
 
 /** Seen marks expire by themselves after this long. */
@@ -53,7 +53,7 @@ export async function* membersNotSeenInRun(
   )[Symbol.asyncIterator]();
   let mark = await seen.next();
 
-  const members = kv.list<MemberRecord>(
+  const members = kv.list<MemberValue>(
     { prefix: memberPrefix(organizationNumber) },
     { batchSize: 1000 },
   );

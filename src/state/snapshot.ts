@@ -24,7 +24,7 @@
  */
 
 import { memberPrefix } from "./keys.ts";
-import { decodeBasis, type MemberRecord } from "./member_record.ts";
+import { decodeBasis, type MemberValue } from "./member_record.ts";
 import {
   MEMBER_STATUSES,
   type MemberBasis,
@@ -110,7 +110,7 @@ export class MemberSnapshot {
       0,
     );
     const snapshot = new MemberSnapshot(organizationNumber, expected);
-    const records = kv.list<MemberRecord>(
+    const records = kv.list<MemberValue>(
       { prefix: memberPrefix(organizationNumber) },
       { batchSize: LIST_BATCH },
     );

@@ -7,7 +7,7 @@
 
 import { countDue, nextDueTimes } from "./due.ts";
 import { countKey, memberPrefix } from "./keys.ts";
-import { decodeBasis, type MemberRecord } from "./member_record.ts";
+import { decodeBasis, type MemberValue } from "./member_record.ts";
 import { MEMBER_STATUSES, type MemberStatus } from "./member_state.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
@@ -69,7 +69,7 @@ export async function recount(
 ): Promise<Record<MemberStatus, number>> {
   const counts = emptyCounts();
   for await (
-    const entry of kv.list<MemberRecord>({
+    const entry of kv.list<MemberValue>({
       prefix: memberPrefix(organizationNumber),
     }, { batchSize: 1000 })
   ) counts[decodeBasis(entry.value).status]++;

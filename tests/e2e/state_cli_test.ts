@@ -10,7 +10,7 @@ import { cli, ROOT, type Run, spawnCli } from "./_cli.ts";
 import { startMock } from "../../mock-helsenorge/server.ts";
 import {
   decodeMember,
-  type MemberRecord,
+  type MemberValue,
 } from "../../src/state/member_record.ts";
 import { openStateStore } from "../../src/state/store.ts";
 import type { SyncReport } from "../../src/sync/report.ts";
@@ -121,7 +121,7 @@ Deno.test("a sync killed half way and started again completes with nothing lost"
     const statuses: Record<string, number> = {};
     try {
       for await (
-        const entry of store.kv.list<MemberRecord>({ prefix: ["member"] })
+        const entry of store.kv.list<MemberValue>({ prefix: ["member"] })
       ) {
         const s = decodeMember(entry.value, String(entry.key[1]));
         statuses[s.status] = (statuses[s.status] ?? 0) + 1;

@@ -1,6 +1,7 @@
 /**
- * A small memo for pure parsers of values an export repeats on every row
- * (dates, organization numbers). Private to src/input.
+ * A small memo for pure parsers of values that repeat row after row: an
+ * export's dates and organization numbers, a batch's shared times in the
+ * state store.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { memo } from "./_memo.ts";
+import { memo } from "./memo.ts";
 
 Deno.test("memo() parses each input once and hands out the same frozen result", () => {
   const calls: string[] = [];
