@@ -104,9 +104,9 @@ export const settingsSchema = z.object({
   statePath: z.string().min(1).optional(),
   /**
    * Member records a run holds back before writing them sorted (fewer,
-   * cheaper writes; on a crash their batches are resent). @default 25000
+   * cheaper writes; on a crash their batches are resent). @default 50000
    */
-  stateWriteBehind: wholeNumber(1, 1_000_000).default(25_000),
+  stateWriteBehind: wholeNumber(1, 1_000_000).default(50_000),
   maxEndShare: z.string().trim().regex(
     /^\d+(\.\d+)?%?$/,
     "must be a share such as 0.2 or 20%",

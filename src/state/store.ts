@@ -107,7 +107,7 @@ export interface StateStoreOptions {
 }
 
 /** Member writes held under the lease before a flush: see `writeBehind`. */
-export const DEFAULT_WRITE_BEHIND = 25_000;
+export const DEFAULT_WRITE_BEHIND = 50_000;
 
 /**
  * The store holds national ids: its folder, file and SQLite's companion
