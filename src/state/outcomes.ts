@@ -73,39 +73,32 @@ export function outcomeState(
   // attempt as far as the retry schedule goes: its first step is still next.
   const sameRun = runId !== undefined && old?.lastRunId === runId;
   const attempts = !repeated ? 1 : sameRun ? old.attempts : old.attempts + 1;
-  const base = {
+  const status = outcome === "failed" ? "pending" : outcome;
+  const retry = outcome === "not-consented"
+    ? schedule.notConsented
+    : outcome === "failed"
+    ? schedule.failed
+    : undefined;
+  // One object per member (this runs for every member a sync sends): the
+  // member's fields, then the answer's. Stored members keep no reason.
+  const state: MemberState = {
     ...fromMember(member, old),
     contentHash: hash,
     lastOutcome: outcome,
     attempts,
     lastAttemptAt: now.toISOString(),
     lastRunId: runId ?? old?.lastRunId,
+    status,
   };
-  const reason = result.reason === undefined
-    ? undefined
-    : maskIdsInText(result.reason);
-
-  switch (outcome) {
-    case "stored":
-      return { ...base, status: "stored" };
-    case "invalid":
-      return { ...base, status: "invalid", reason };
-    case "not-consented":
-      return {
-        ...base,
-        status: "not-consented",
-        reason,
-        nextRetryAt: nextRetryAt(schedule.notConsented, attempts, now)
-          .toISOString(),
-      };
-    case "failed":
-      return {
-        ...base,
-        status: "pending",
-        reason,
-        nextRetryAt: nextRetryAt(schedule.failed, attempts, now).toISOString(),
-      };
+  if (outcome !== "stored") {
+    state.reason = result.reason === undefined
+      ? undefined
+      : maskIdsInText(result.reason);
   }
+  if (retry) {
+    state.nextRetryAt = nextRetryAt(retry, attempts, now).toISOString();
+  }
+  return state;
 }
 
 /** The state of a member whose membership ended with `end`. */
