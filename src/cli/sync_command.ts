@@ -61,7 +61,8 @@ Options:
   --state PATH           state store (default .medlemsbro/ENV.sqlite; "none" for no
                          state; in memory for the in-process mock)
   --state-write-behind N member records held before they are written sorted
-                         (default 50000); a crash resends their batches
+                         (default 50000, at most 100000); a crash resends
+                         their batches
   --batch-size N         members per call to start from (default 200)
   --min-batch-size N     smallest batch the size may shrink to when calls are
                          slow or time out (default 10)

@@ -104,9 +104,12 @@ export const settingsSchema = z.object({
   statePath: z.string().min(1).optional(),
   /**
    * Member records a run holds back before writing them sorted (fewer,
-   * cheaper writes; on a crash their batches are resent). @default 50000
+   * cheaper writes; on a crash their batches are resent). Each costs ~300
+   * bytes, twice over while one set is written: the cap keeps that within
+   * the sync task's 256 MB old space (a million held ran out of memory).
+   * @default 50000
    */
-  stateWriteBehind: wholeNumber(1, 1_000_000).default(50_000),
+  stateWriteBehind: wholeNumber(1, 100_000).default(50_000),
   maxEndShare: z.string().trim().regex(
     /^\d+(\.\d+)?%?$/,
     "must be a share such as 0.2 or 20%",
