@@ -149,11 +149,16 @@ async function endBatch(
 
   let failed = 0;
   let calls = 0;
+  // Journaled like any batch sent (src/state/journal.ts): a run killed
+  // before the ends are recorded leaves them to be booked pending and sent
+  // again, rather than stored here with the old end while Helsenorge holds
+  // the new one.
+  let journal: Deno.KvKey[] = [];
   if (held.length > 0) {
     calls++;
-    const { bundle, entryMembers } = membersBundle(
-      held.map((m) => storedToMember(m, endOf(m))),
-    );
+    const sent = held.map((m) => storedToMember(m, endOf(m)));
+    journal = await state.journalBatch(runId, sent);
+    const { bundle, entryMembers } = membersBundle(sent);
     const response = await target(bundle).catch(() => undefined);
     if (response === undefined) {
       failed += held.length;
@@ -169,6 +174,7 @@ async function endBatch(
     }
   }
   await state.markEnded(ends, { runId, now: now() });
+  if (journal.length > 0) await state.clearJournal(journal);
   return { ended: ends.length, failed, calls };
 }
 

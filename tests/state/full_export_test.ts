@@ -2,6 +2,7 @@
 // from it, and the safety brake refuses a mass end unless allowed.
 
 import assert from "node:assert/strict";
+import { interruptedEntries } from "../../src/state/journal.ts";
 import {
   createHarness,
   exportCopy,
@@ -176,6 +177,38 @@ Deno.test("--full says so when an organization is missing from the export, and e
       ),
       JSON.stringify(report.notes),
     );
+  } finally {
+    h.close();
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("--full journals the ends it sends, so a run killed before booking them has them sent again", async () => {
+  const h = await createHarness({ start: "2026-06-15T08:00:00.000Z" });
+  const gone = await memberOnRow(3);
+  const path = await exportCopy(withoutRows([3]));
+  try {
+    await h.sync(FIXTURE, { full: true });
+    h.clock.set("2026-06-20T09:30:00.000Z");
+
+    // Look into the journal while the ending call is on its way.
+    const inFlight: { nationalId: string; end: string }[] = [];
+    const send = h.target.members;
+    h.target.members = async (bundle, observe) => {
+      for await (const entry of interruptedEntries(h.state.kv)) {
+        inFlight.push(...entry.members);
+      }
+      return await send(bundle, observe);
+    };
+    const report = await h.sync(path, { full: true });
+    assert.equal(report.members.ended, 1);
+    assert.deepEqual(
+      inFlight.map((m) => [m.nationalId === gone.nationalId, m.end]),
+      [[true, "2026-06-20"]],
+    );
+    const left = [];
+    for await (const entry of interruptedEntries(h.state.kv)) left.push(entry);
+    assert.equal(left.length, 0, "cleared once the end is booked");
   } finally {
     h.close();
     await Deno.remove(path);
