@@ -644,6 +644,16 @@ export class StateStore {
     return this.#serially(() => this.#flushHeld());
   }
 
+  /**
+   * Forget the writes held back, without writing them: for a run that lost
+   * its lease, since another run may have written the same members since.
+   * Their journal entries stay in the KV, so the next run holding the lease
+   * books those members pending and sends them again.
+   */
+  discardHeld(): void {
+    this.#dropSnapshots();
+  }
+
   /** Members by status and organization, due retries and the last runs. */
   async statusSummary(now = this.#now()): Promise<StatusSummary> {
     await this.flush();

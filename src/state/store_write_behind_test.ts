@@ -218,3 +218,18 @@ Deno.test("a background flush that fails is reported by the next flush, and its 
     await store.flush(); // reported once
   });
 });
+
+Deno.test("discardHeld() forgets held writes and leaves their journal entries for the next run", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open();
+    assert.ok((await store.acquireLease("sync", "test", 60_000)).ok);
+    const batch = members(2);
+    const journal = await store.journalBatch("r1", batch);
+    await store.recordOutcomes(results(batch, "stored"), { runId: "r1" });
+    await store.clearJournal(journal);
+    store.discardHeld();
+    await store.releaseLease("sync", "test");
+    assert.equal(await countKeys(kv, "member"), 0, "nothing written");
+    assert.equal(await countKeys(kv, "inflight"), 1, "the journal remains");
+  });
+});

@@ -88,8 +88,11 @@ export async function inRunScope(
   const run = await state.startRun(trigger);
   try {
     const report = await work(run);
-    // Outcomes held back by the store are in the KV before the run is done.
-    await state.flush();
+    // Outcomes held back by the store are in the KV before the run is done;
+    // unless the lease was lost: another run may have written since, so the
+    // held writes are dropped and their journal entries left to the next run.
+    if (leaseLost) state.discardHeld();
+    else await state.flush();
     if (leaseLost) {
       report.stoppedBecause ??=
         "the run lost its lease (it could not renew it in time); another run may have overlapped";
