@@ -205,7 +205,16 @@ export async function openStateStore(
     if (environment !== undefined) await bindEnvironment(kv, environment);
   } catch (error) {
     if (given === undefined) kv.close();
-    throw error;
+    if (error instanceof MedlemsbroError) throw error;
+    // SQLite's "database is locked" while another process writes (an
+    // upgrade waits for none): said as a state problem, not a crash.
+    throw new MedlemsbroError(
+      "ERR_STATE_OPEN",
+      `Cannot open the state store${path ? ` ${path}` : ""}: ${
+        errorMessage(error)
+      }; is another Medlemsbro process using it? Try again when it is done`,
+      { cause: error },
+    );
   }
   return new StateStore(
     kv,

@@ -416,3 +416,28 @@ Deno.test("recoverInterrupted() re-marks only journaled members the dead run nev
     store.close();
   }
 });
+
+Deno.test("openStateStore() says a store busy in another process is a state problem, not a crash", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const locked = new Proxy(kv, {
+      get(target, property) {
+        if (property === "get") {
+          return () => Promise.reject(new TypeError("database is locked"));
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await assert.rejects(
+      openStateStore({ kv: locked }),
+      (e) =>
+        e instanceof MedlemsbroError && e.code === "ERR_STATE_OPEN" &&
+        /database is locked; is another Medlemsbro process using it/.test(
+          e.message,
+        ),
+    );
+  } finally {
+    kv.close();
+  }
+});
