@@ -10,6 +10,8 @@ export const SCHEMA_VERSION = 2;
 
 export const schemaKey = ["meta", "schema"] as const;
 export const idKeyModeKey = ["meta", "id-key"] as const;
+/** The version an upgrade under way starts from (absent: none). */
+export const migratingKey = ["meta", "migrating"] as const;
 
 export function memberKey(organizationNumber: string, idKey: string) {
   return ["member", organizationNumber, idKey];

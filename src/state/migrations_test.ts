@@ -70,3 +70,56 @@ Deno.test("the upgrade leaves records already in the new form alone", async () =
     kv.close();
   }
 });
+
+Deno.test("an upgrade cut short has already marked the new schema, and the next open finishes it", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const members = Array.from({ length: 250 }, (_, i) => testMember(i));
+    await kv.set(schemaKey, 1);
+    await kv.set(["meta", "id-key"], { mode: "plain", fingerprint: "" });
+    for (const m of members) {
+      await kv.set(
+        ["member", m.organizationNumber, m.nationalId],
+        {
+          ...m,
+          masked: m.nationalId.slice(0, 6) + "*****",
+          contentHash: contentHash(m),
+          status: "stored",
+          attempts: 1,
+        } satisfies MemberState,
+      );
+    }
+    // The second rewrite commit fails, as when another process holds the file.
+    let commits = 0;
+    const busy = new Proxy(kv, {
+      get(target, property) {
+        if (property === "atomic") {
+          return () => {
+            const op = target.atomic();
+            const commit = op.commit.bind(op);
+            op.commit = () =>
+              ++commits === 3
+                ? Promise.reject(new TypeError("database is locked"))
+                : commit();
+            return op;
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await assert.rejects(openStateStore({ kv: busy }), /database is locked/);
+    assert.equal((await kv.get(schemaKey)).value, 2, "older code refuses it");
+    assert.equal((await kv.get(["meta", "migrating"])).value, 1);
+
+    const store = await openStateStore({ kv });
+    assert.equal((await kv.get(["meta", "migrating"])).versionstamp, null);
+    for await (const entry of kv.list({ prefix: ["member"] })) {
+      assert.equal(typeof entry.value, "string");
+    }
+    const [read] = await store.getMembers([members[200]]);
+    assert.equal(read?.state.status, "stored");
+  } finally {
+    kv.close();
+  }
+});

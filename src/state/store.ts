@@ -23,7 +23,12 @@ import { errorMessage, MedlemsbroError } from "../errors.ts";
 import { contentHash } from "./content_hash.ts";
 import { dueMembers, upcomingRetries } from "./due.ts";
 import { checkIdKeyMode, createIdKeyer, type IdKeyer } from "./id_key.ts";
-import { idKeyModeKey, SCHEMA_VERSION, schemaKey } from "./keys.ts";
+import {
+  idKeyModeKey,
+  migratingKey,
+  SCHEMA_VERSION,
+  schemaKey,
+} from "./keys.ts";
 import {
   acquireLease,
   type LeaseResult,
@@ -247,18 +252,33 @@ async function prepare(
       `Cannot open the state store: it has schema version ${version}, and this Medlemsbro reads version ${SCHEMA_VERSION} at most; upgrade Medlemsbro`,
     );
   }
+  const step = (from: number): Migration => {
+    const migrate = migrations[from];
+    if (migrate) return migrate;
+    throw new MedlemsbroError(
+      "ERR_STATE_SCHEMA_OLD",
+      `Cannot open the state store: it has schema version ${from} and no migration to ${
+        from + 1
+      } exists`,
+    );
+  };
+  // An upgrade cut short (killed, or the store busy) is run again first.
+  const unfinished = await kv.get<number>(migratingKey);
+  if (unfinished.value !== null) {
+    await step(unfinished.value)(kv);
+    await kv.delete(migratingKey);
+  }
   while (version < SCHEMA_VERSION) {
-    const migrate = migrations[version];
-    if (!migrate) {
-      throw new MedlemsbroError(
-        "ERR_STATE_SCHEMA_OLD",
-        `Cannot open the state store: it has schema version ${version} and no migration to ${
-          version + 1
-        } exists`,
-      );
-    }
+    const migrate = step(version);
+    // The new version is marked before the first record is rewritten, so an
+    // older Medlemsbro refuses the store from then on; the note makes the
+    // next open finish an upgrade cut short. So each migration must be safe
+    // to run again and leave records this code reads at any point.
+    await kv.atomic().set(schemaKey, version + 1).set(migratingKey, version)
+      .commit();
     await migrate(kv);
-    await kv.set(schemaKey, ++version);
+    await kv.delete(migratingKey);
+    version++;
   }
 
   const mode = await kv.get<{ mode: string; fingerprint: string }>(
