@@ -5,6 +5,7 @@ import type { MemberValue } from "./member_record.ts";
 import type { MemberState } from "./member_state.ts";
 import { openStateStore } from "./store.ts";
 import { testMember } from "./_test_members.ts";
+import { withFailingCommits } from "./_test_kv.ts";
 
 Deno.test("a schema 1 store is upgraded: member objects become encoded values, and read the same", async () => {
   const kv = await Deno.openKv(":memory:");
@@ -90,24 +91,11 @@ Deno.test("an upgrade cut short has already marked the new schema, and the next 
       );
     }
     // The second rewrite commit fails, as when another process holds the file.
-    let commits = 0;
-    const busy = new Proxy(kv, {
-      get(target, property) {
-        if (property === "atomic") {
-          return () => {
-            const op = target.atomic();
-            const commit = op.commit.bind(op);
-            op.commit = () =>
-              ++commits === 3
-                ? Promise.reject(new TypeError("database is locked"))
-                : commit();
-            return op;
-          };
-        }
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const busy = withFailingCommits(
+      kv,
+      (commit) =>
+        commit === 3 ? new TypeError("database is locked") : undefined,
+    );
     await assert.rejects(openStateStore({ kv: busy }), /database is locked/);
     assert.equal((await kv.get(schemaKey)).value, 2, "older code refuses it");
     assert.equal((await kv.get(["meta", "migrating"])).value, 1);

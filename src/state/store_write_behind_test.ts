@@ -3,6 +3,7 @@ import { contentHash } from "./content_hash.ts";
 import type { MemberRef, Outcome } from "./member_state.ts";
 import { openStateStore, type StateStore } from "./store.ts";
 import { testMember } from "./_test_members.ts";
+import { withFailingCommits } from "./_test_kv.ts";
 
 const T0 = new Date("2025-03-01T02:00:00.000Z");
 const ORG = testMember(0).organizationNumber;
@@ -184,21 +185,10 @@ Deno.test("a member written again while its first write is still being flushed m
 Deno.test("a background flush that fails is reported by the next flush, and its journal entries stay", async () => {
   await withKv(async (kv, _) => {
     let failCommits = false;
-    const failing = new Proxy(kv, {
-      get(target, property) {
-        if (property === "atomic") {
-          return () => {
-            const op = target.atomic();
-            const commit = op.commit.bind(op);
-            op.commit = () =>
-              failCommits ? Promise.reject(new Error("disk full")) : commit();
-            return op;
-          };
-        }
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const failing = withFailingCommits(
+      kv,
+      () => failCommits ? new Error("disk full") : undefined,
+    );
     const store = await openStateStore({
       kv: failing,
       now: () => T0,
