@@ -14,10 +14,7 @@
  * @module
  */
 
-import {
-  D_NUMMER_SYSTEM,
-  FODSELSNUMMER_SYSTEM,
-} from "../identifiers/systems.ts";
+import { decodeSystem, encodeSystem } from "./member_record.ts";
 import type { MemberRef } from "./member_state.ts";
 
 /** Members per journal entry: keeps a value well under KV's 64 KiB. */
@@ -45,13 +42,10 @@ type JournalRecord = [
   row: number | null,
 ];
 
-const SYSTEMS: readonly string[] = [FODSELSNUMMER_SYSTEM, D_NUMMER_SYSTEM];
-
 function encode(m: MemberRef): JournalRecord {
-  const system = SYSTEMS.indexOf(m.idSystem);
   return [
     m.nationalId,
-    system === -1 ? m.idSystem : system,
+    encodeSystem(m.idSystem),
     m.organizationNumber,
     m.start,
     m.end,
@@ -64,7 +58,7 @@ function decode(value: JournalRecord | JournalMember): JournalMember {
   const [nationalId, idSystem, organizationNumber, start, end, row] = value;
   return {
     nationalId,
-    idSystem: typeof idSystem === "number" ? SYSTEMS[idSystem] : idSystem,
+    idSystem: decodeSystem(idSystem),
     organizationNumber,
     start,
     end,

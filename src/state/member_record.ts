@@ -72,7 +72,7 @@ export type MemberFields = [
 export function encodeMember(state: MemberState): MemberValue {
   const fields: MemberFields = [
     state.nationalId,
-    code(SYSTEMS, state.idSystem),
+    encodeSystem(state.idSystem),
     state.start,
     state.end,
     state.row ?? null,
@@ -116,7 +116,7 @@ export function decodeMember(
   ] = JSON.parse(value) as MemberFields;
   const state: MemberState = {
     nationalId,
-    idSystem: decode(SYSTEMS, idSystem),
+    idSystem: decodeSystem(idSystem),
     organizationNumber,
     start,
     end,
@@ -138,6 +138,19 @@ export function decodeMember(
   if (lastRunId !== null) state.lastRunId = lastRunId;
   if (reason !== null) state.reason = reason;
   return state;
+}
+
+/**
+ * An identifier system as stored: 0 for fødselsnummer, 1 for D-nummer,
+ * else the text (also for the in-flight journal).
+ */
+export function encodeSystem(idSystem: string): number | string {
+  return code(SYSTEMS, idSystem);
+}
+
+/** The identifier system {@linkcode encodeSystem} stored. */
+export function decodeSystem(stored: number | string): string {
+  return decode(SYSTEMS, stored);
 }
 
 function code(list: readonly string[], value: string): Coded {
