@@ -19,7 +19,6 @@ import { HelsenorgeClient } from "../../src/helsenorge/client.ts";
 import type { RetryPolicy } from "../../src/helsenorge/retry.ts";
 import { syntheticNationalIds } from "../../src/identifiers/synthetic.ts";
 import type { MemberEntry } from "../../src/input/member.ts";
-import type { MemberStatus } from "../../src/state/member_state.ts";
 import { openStateStore, type StateStore } from "../../src/state/store.ts";
 import type { SyncReport } from "../../src/sync/report.ts";
 import {
@@ -28,6 +27,9 @@ import {
   type SyncOptions,
 } from "../../src/sync/sync.ts";
 import { VirtualTime } from "./_virtual_time.ts";
+import { totals } from "../state/_harness.ts";
+
+export { totals };
 
 /** The API base URL the in-process client posts to; never resolved. */
 export const BASE_URL = "http://mock.invalid/helsekontakter/api/v1";
@@ -244,26 +246,6 @@ export async function assertStoredSetIsExpected(
     assert.equal(report.members.failed, 0);
     assert.equal(report.members.notSent, 0);
   }
-}
-
-/** Status counts summed over every organization. */
-export async function totals(
-  state: StateStore,
-): Promise<Record<MemberStatus, number>> {
-  const summary = await state.statusSummary();
-  const sum: Record<MemberStatus, number> = {
-    stored: 0,
-    "not-consented": 0,
-    invalid: 0,
-    pending: 0,
-    ended: 0,
-  };
-  for (const byStatus of Object.values(summary.organizations)) {
-    for (const [status, count] of Object.entries(byStatus)) {
-      sum[status as MemberStatus] += count;
-    }
-  }
-  return sum;
 }
 
 /** Member calls the mock saw, with the fault each got. */
