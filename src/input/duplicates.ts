@@ -6,12 +6,10 @@
  *
  * Kept apart from validateMember, which looks at one row at a time.
  *
- * Memory stays small at a million members: keys are not kept, only a 64-bit
- * hash of each national id and the first row (12 bytes a member, in typed
- * arrays), in one table per organization. Two different members of an
- * organization share a hash with a chance of about n²/2⁶⁵ (3 in 100 million
- * for a million members); such a member would be reported as a duplicate,
- * with both rows named, rather than lost silently.
+ * Memory stays small at a million members: no key strings are kept, only
+ * each national id as a number with its first row, packed into 8 bytes, in
+ * one table per organization. The ids are kept exactly, so two members are
+ * never mistaken for one.
  *
  * @module
  */
@@ -19,7 +17,6 @@
 import { maskNationalId } from "../identifiers/mask.ts";
 import type { Member } from "./member.ts";
 import type { Problem } from "./problem.ts";
-import { hash64 } from "../hash64.ts";
 
 /**
  * Make a checker that remembers members it has seen and returns a warning
@@ -58,20 +55,34 @@ export function createDuplicateCheck(): (
       row: member.row,
       column,
       value: maskNationalId(member.nationalId),
-      reason: `same national id and organization number as row ${first}`,
+      reason: `same national id and organization number as ${
+        first === FirstRowIndex.FAR_ROW ? "an earlier row" : `row ${first}`
+      }`,
       code: "duplicate",
       severity: "warning",
     };
   };
 }
 
+/** 2^32, to split an id into two 32-bit halves. */
+const HALF = 0x1_0000_0000;
+/** The high half of an 11-digit id is below 2^5 (10^11 < 2^37). */
+const ID_HIGH_BITS = 5;
+const ID_HIGH_MASK = (1 << ID_HIGH_BITS) - 1;
+/** Rows below this (2^27 - 2) are kept exactly; later ones as "far". */
+const MAX_ROW = (1 << (32 - ID_HIGH_BITS)) - 2;
+const ELEVEN_DIGITS = /^\d{11}$/;
+
 /**
- * An open-addressing table from a key's 64-bit hash to the first row seen.
- * Each slot is three numbers side by side (hash high, hash low, row + 1),
- * so a lookup touches one place in memory, not three.
+ * An open-addressing table from an 11-digit national id to the first row it
+ * was seen on. Each slot is two numbers side by side: the id's low 32 bits,
+ * and its high 5 bits with row + 1 above them (0: an empty slot), so a
+ * lookup touches one place in memory and a member takes 8 bytes a slot.
  */
 export class FirstRowIndex {
-  /** Row + 1 in the third number of a slot; 0 marks an empty slot. */
+  /** What {@linkcode putIfAbsent} returns for a first row past {@linkcode MAX_ROW}. */
+  static readonly FAR_ROW = -1;
+
   #slots: Uint32Array;
   #size = 0;
 
@@ -80,45 +91,64 @@ export class FirstRowIndex {
     if (!Number.isInteger(Math.log2(capacity))) {
       throw new RangeError(`capacity must be a power of two, got ${capacity}`);
     }
-    this.#slots = new Uint32Array(capacity * 3);
+    this.#slots = new Uint32Array(capacity * 2);
   }
 
   get size(): number {
     return this.#size;
   }
 
-  /** The first row stored for `key`, or undefined after storing `row`. */
-  putIfAbsent(key: string, row: number): number | undefined {
-    const [high, low] = hash64(key);
+  /**
+   * The first row stored for `nationalId` (11 digits), or undefined after
+   * storing `row`; {@linkcode FirstRowIndex.FAR_ROW} when that first row was
+   * too far down the file to keep (past 134 million).
+   */
+  putIfAbsent(nationalId: string, row: number): number | undefined {
+    if (!ELEVEN_DIGITS.test(nationalId)) {
+      throw new RangeError("a national id has 11 digits");
+    }
+    const id = Number(nationalId);
+    const high = Math.floor(id / HALF);
+    const low = id - high * HALF;
     const slots = this.#slots;
-    const mask = slots.length / 3 - 1;
-    for (let slot = low & mask;; slot = (slot + 1) & mask) {
-      const at = slot * 3;
-      const stored = slots[at + 2];
+    const mask = slots.length / 2 - 1;
+    for (let slot = spread(low, high) & mask;; slot = (slot + 1) & mask) {
+      const at = slot * 2;
+      const stored = slots[at + 1];
       if (stored === 0) {
-        slots[at] = high;
-        slots[at + 1] = low;
-        slots[at + 2] = row + 1;
-        if (++this.#size * 2 > mask + 1) this.#grow();
+        slots[at] = low;
+        slots[at + 1] = high | (Math.min(row, MAX_ROW) + 1) << ID_HIGH_BITS;
+        if (++this.#size * 10 > (mask + 1) * 7) this.#grow();
         return undefined;
       }
-      if (slots[at] === high && slots[at + 1] === low) return stored - 1;
+      if (slots[at] === low && (stored & ID_HIGH_MASK) === high) {
+        const first = (stored >>> ID_HIGH_BITS) - 1;
+        return first === MAX_ROW ? FirstRowIndex.FAR_ROW : first;
+      }
     }
   }
 
   #grow(): void {
     const old = this.#slots;
     const slots = new Uint32Array(old.length * 2);
-    const mask = slots.length / 3 - 1;
-    for (let from = 0; from < old.length; from += 3) {
-      if (old[from + 2] === 0) continue;
-      let slot = old[from + 1] & mask;
-      while (slots[slot * 3 + 2] !== 0) slot = (slot + 1) & mask;
-      const at = slot * 3;
-      slots[at] = old[from];
-      slots[at + 1] = old[from + 1];
-      slots[at + 2] = old[from + 2];
+    const mask = slots.length / 2 - 1;
+    for (let from = 0; from < old.length; from += 2) {
+      if (old[from + 1] === 0) continue;
+      let slot = spread(old[from], old[from + 1] & ID_HIGH_MASK) & mask;
+      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+      slots[slot * 2] = old[from];
+      slots[slot * 2 + 1] = old[from + 1];
     }
     this.#slots = slots;
   }
+}
+
+/** A well-mixed 32-bit slot number for an id's two halves (murmur3's finalizer). */
+function spread(low: number, high: number): number {
+  let h = low ^ Math.imul(high, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

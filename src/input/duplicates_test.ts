@@ -28,18 +28,45 @@ Deno.test("FirstRowIndex keeps the first row of 200 000 distinct keys and finds 
   const index = new FirstRowIndex();
   for (let i = 0; i < 200_000; i++) {
     assert.equal(
-      index.putIfAbsent(`${10_000_000_000 + i}|948554062`, i),
+      index.putIfAbsent(`${10_000_000_000 + i}`, i),
       undefined,
     );
   }
   assert.equal(index.size, 200_000);
   for (let i = 0; i < 200_000; i += 997) {
     assert.equal(
-      index.putIfAbsent(`${10_000_000_000 + i}|948554062`, 999_999),
+      index.putIfAbsent(`${10_000_000_000 + i}`, 999_999),
       i,
     );
   }
-  assert.equal(index.putIfAbsent("10000000000|974760673", 5), undefined);
+  assert.equal(index.putIfAbsent("10000200000", 5), undefined);
+});
+
+Deno.test("FirstRowIndex keeps ids exactly: ids that differ only above bit 32 stay apart", () => {
+  const index = new FirstRowIndex(2);
+  // 2^32 apart: the same low half, different high halves.
+  const ids = ["00000000001", "04294967297", "08589934593", "99999999999"];
+  ids.forEach((id, row) => assert.equal(index.putIfAbsent(id, row), undefined));
+  ids.forEach((id, row) => assert.equal(index.putIfAbsent(id, 100), row));
+  assert.throws(() => index.putIfAbsent("1234567890", 1), RangeError);
+});
+
+Deno.test("FirstRowIndex says 'far' for a first row past 134 million, and the warning says 'an earlier row'", () => {
+  const index = new FirstRowIndex();
+  assert.equal(index.putIfAbsent("15018952308", 200_000_000), undefined);
+  assert.equal(
+    index.putIfAbsent("15018952308", 200_000_001),
+    FirstRowIndex.FAR_ROW,
+  );
+  assert.equal(index.putIfAbsent("17814734625", 134_217_725), undefined);
+  assert.equal(index.putIfAbsent("17814734625", 134_217_726), 134_217_725);
+
+  const duplicate = createDuplicateCheck();
+  duplicate(member(150_000_000), "Fnr");
+  assert.equal(
+    duplicate(member(150_000_001), "Fnr")?.reason,
+    "same national id and organization number as an earlier row",
+  );
 });
 
 Deno.test("createDuplicateCheck() keeps each organization's members apart as rows switch between them", () => {
