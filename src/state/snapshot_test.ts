@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { contentHash } from "./content_hash.ts";
 import type { MemberBasis, MemberState } from "./member_state.ts";
 import { hash64 } from "../hash64.ts";
-import { isStandIn, MemberSnapshot, standInRecord } from "./snapshot.ts";
+import {
+  isStandIn,
+  MemberSnapshot,
+  standInRecord,
+  WrittenKeys,
+} from "./snapshot.ts";
 import { testMember } from "./_test_members.ts";
 
 const BASIS: MemberBasis = {
@@ -148,4 +153,52 @@ Deno.test("standInRecord() is recognized as a stand-in, a read record is not", (
   assert.equal(record.state.status, BASIS.status);
   assert.ok(!isStandIn({ versionstamp: "00000000000000010000" }));
   assert.ok(!isStandIn(undefined));
+});
+
+Deno.test("MemberSnapshot.written() updates a member it holds and only remembers a new one, which basis() then asks to read", () => {
+  const snapshot = new MemberSnapshot("948554062");
+  snapshot.set("held", BASIS);
+  const stored: MemberBasis = {
+    contentHash: BASIS.contentHash,
+    status: "stored",
+    lastOutcome: "stored",
+    attempts: 1,
+    lastRunId: "run-2",
+  };
+  snapshot.written("held", stored);
+  assert.deepEqual(snapshot.basis("held"), {
+    ...stored,
+    nextRetryAt: undefined,
+  });
+
+  const before = snapshot.byteLength;
+  for (let i = 0; i < 5_000; i++) snapshot.written(`new-${i}`, stored);
+  assert.equal(snapshot.size, 1);
+  for (let i = 0; i < 5_000; i++) {
+    assert.equal(snapshot.basis(`new-${i}`), undefined, `new-${i}`);
+  }
+  assert.equal(snapshot.basis("never-written"), null);
+  // 4 bytes a slot, not the ~29 of a member held in full.
+  assert.ok(
+    snapshot.byteLength - before <= 5_000 * 4 * 2,
+    `${snapshot.byteLength - before}`,
+  );
+});
+
+Deno.test("WrittenKeys never forgets a key, and says yes to few it never saw", () => {
+  const keys = new WrittenKeys();
+  for (let i = 0; i < 200_000; i++) keys.add(hash64(`in-${i}`)[0]);
+  for (let i = 0; i < 200_000; i++) {
+    assert.ok(keys.has(hash64(`in-${i}`)[0]), `in-${i}`);
+  }
+  let wrong = 0;
+  for (let i = 0; i < 200_000; i++) {
+    if (keys.has(hash64(`out-${i}`)[0])) wrong++;
+  }
+  // 200 000 fingerprints of 2^32: about 9 of 200 000 others collide.
+  assert.ok(wrong < 50, `${wrong} false yeses`);
+  assert.ok(keys.size <= 200_000 && keys.size > 199_900, `${keys.size}`);
+  // A fingerprint of 0 is kept (as 1), not taken for an empty slot.
+  keys.add(0);
+  assert.ok(keys.has(0));
 });

@@ -725,19 +725,33 @@ export class StateStore {
     const bases = members.map((m, i) =>
       snapshots.get(m.organizationNumber)!.basis(idKeys[i])
     );
-    // Records the snapshot does not hold exactly are read.
+    // Records the snapshot does not hold exactly (or knows only as written
+    // in this run) are taken from the held writes, else read.
     const unsure = bases.flatMap((basis, i) => basis === undefined ? [i] : []);
     const read = new Map<number, StoredMember | undefined>();
-    if (unsure.length > 0) {
-      await this.flush();
+    const unread: number[] = [];
+    for (const index of unsure) {
+      const held = this.#heldState(
+        members[index].organizationNumber,
+        idKeys[index],
+      );
+      if (held) {
+        read.set(index, {
+          idKey: idKeys[index],
+          state: held,
+          versionstamp: "",
+        });
+      } else unread.push(index);
+    }
+    if (unread.length > 0) {
       const records = await readMembers(
         this.#kv,
-        unsure.map((i) => ({
+        unread.map((i) => ({
           organizationNumber: members[i].organizationNumber,
           idKey: idKeys[i],
         })),
       );
-      unsure.forEach((index, n) => read.set(index, records[n]));
+      unread.forEach((index, n) => read.set(index, records[n]));
     }
 
     if (runId !== undefined) await this.#markSeen(members, idKeys, runId);
@@ -903,7 +917,7 @@ export class StateStore {
           status: state.status,
           nextRetryAt: state.nextRetryAt,
         });
-        this.#loaded.get(u.organizationNumber)?.set(u.idKey, state);
+        this.#loaded.get(u.organizationNumber)?.written(u.idKey, state);
         return { idKey: u.idKey, state, versionstamp: "" };
       });
       if (this.#held.size >= this.#writeBehind) await this.#startFlush();
@@ -923,10 +937,9 @@ export class StateStore {
     const current: (MemberState | undefined)[] = [];
     const unread: number[] = [];
     updates.forEach((u, index) => {
-      const name = heldName(u.organizationNumber, u.idKey);
-      const held = this.#held.get(name) ?? this.#flushing?.writes.get(name);
+      const held = this.#heldState(u.organizationNumber, u.idKey);
       if (held) {
-        current[index] = decodeMember(held.record, u.organizationNumber);
+        current[index] = held;
         return;
       }
       const snapshot = this.#loaded.get(u.organizationNumber);
@@ -948,6 +961,19 @@ export class StateStore {
       unread.forEach((index, n) => current[index] = records[n]?.state);
     }
     return current;
+  }
+
+  /**
+   * The member's state in a write held back or being written, if any:
+   * newer than the KV, which has the state of every other member.
+   */
+  #heldState(
+    organizationNumber: string,
+    idKey: string,
+  ): MemberState | undefined {
+    const name = heldName(organizationNumber, idKey);
+    const held = this.#held.get(name) ?? this.#flushing?.writes.get(name);
+    return held && decodeMember(held.record, organizationNumber);
   }
 
   async #idKeysOf(

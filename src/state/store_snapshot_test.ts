@@ -197,3 +197,52 @@ Deno.test("markPending() after a plan from the snapshot keeps the stored reason"
     assert.equal(pending.state.nationalId, member.nationalId);
   });
 });
+
+Deno.test("under the lease a member first written in the run is planned from its held write, then from the KV", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = await openStateStore({
+      kv,
+      now: () => T0,
+      writeBehind: 1_000,
+    });
+    assert.ok((await store.acquireLease("sync", "me", 60_000)).ok);
+    const members = Array.from({ length: 40 }, (_, i) => testMember(i + 1));
+    const planned = await store.planBatch(members, { runId: "r1" });
+    assert.deepEqual(
+      new Set(planned.map((p) => p.decision)),
+      new Set(["send"]),
+    );
+    await store.recordOutcomes(
+      outcomes(members, (m) => m === members[0] ? "not-consented" : "stored"),
+      { runId: "r1" },
+    );
+
+    const decisions = async () =>
+      (await store.planBatch(members, { runId: "r1" })).map((p) => p.decision);
+    const expected = members.map((m) =>
+      m === members[0] ? "skip-not-due" : "skip-unchanged"
+    );
+    // Held, not yet in the KV: the snapshot knows only that they were written.
+    assert.equal(
+      (await kv.get(["count", members[1].organizationNumber, "stored"])).value,
+      null,
+    );
+    assert.deepEqual(await decisions(), expected);
+    await store.flush();
+    assert.deepEqual(await decisions(), expected);
+    // Written again (by a later retry): counted once, attempts carried on
+    // from the record the snapshot knew only as written.
+    await store.recordOutcomes(outcomes([members[0]], () => "not-consented"), {
+      runId: "r2",
+    });
+    await store.releaseLease("sync", "me");
+    const [first] = await store.getMembers([members[0]]);
+    assert.equal(first?.state.attempts, 2);
+    const counts = await store.recount(members[0].organizationNumber);
+    assert.equal(counts["stored"], 39);
+    assert.equal(counts["not-consented"], 1);
+  } finally {
+    kv.close();
+  }
+});
