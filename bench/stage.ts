@@ -121,6 +121,43 @@ function peakRssBytes(): number {
   return kb ? Number(kb) * 1024 : Deno.memoryUsage().rss;
 }
 
+/**
+ * With `BENCH_MEMORY_SAMPLES=FILE`, append a JSON line every 500 ms: seconds
+ * since start, resident set, V8 heap and external memory in MB. Where the
+ * peak comes from, not just its size.
+ */
+function sampleMemory(file: string | undefined): () => void {
+  if (!file) return () => {};
+  const started = performance.now();
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  const sample = () => {
+    const usage = Deno.memoryUsage();
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = (field: string) =>
+      Math.round(
+        Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024,
+      );
+    Deno.writeTextFileSync(
+      file,
+      JSON.stringify({
+        s: Math.round((performance.now() - started) / 100) / 10,
+        rss: mb(usage.rss),
+        heapTotal: mb(usage.heapTotal),
+        heapUsed: mb(usage.heapUsed),
+        external: mb(usage.external),
+        anon: kb("RssAnon"),
+        file: kb("RssFile"),
+      }) + "\n",
+      { append: true },
+    );
+  };
+  const timer = setInterval(sample, 500);
+  return () => {
+    clearInterval(timer);
+    sample();
+  };
+}
+
 if (import.meta.main) {
   const [stage, path, baseUrl = "", statePath = ""] = Deno.args as [
     Stage,
@@ -129,6 +166,7 @@ if (import.meta.main) {
     string?,
   ];
   const stateArgs = statePath ? ["--state", statePath] : [];
+  const stopSampling = sampleMemory(Deno.env.get("BENCH_MEMORY_SAMPLES"));
   const started = performance.now();
   const members = stage === "baseline"
     ? await baseline(path)
@@ -138,6 +176,7 @@ if (import.meta.main) {
     ? await map(path)
     : await sync(path, baseUrl, stateArgs);
   const ms = performance.now() - started;
+  stopSampling();
   console.log(JSON.stringify({
     stage,
     members,
