@@ -18,7 +18,11 @@ import {
 
 /** How a run holds the lease. */
 export interface LeaseOptions {
-  /** Who holds it, shown to a run that is refused: "cli:host:pid", "cron". */
+  /**
+   * Who holds it, shown to a run that is refused: "cli:host:pid", "cron".
+   * Taking a lease its holder already holds succeeds: runs that may start
+   * at once need holders of their own ({@linkcode oneRunLease}).
+   */
   holder: string;
   /** Lease name: runs with the same name never overlap. @default "sync" */
   name?: string;
@@ -41,9 +45,99 @@ export function syncLease(
   return { holder, name: `sync:${settings.env}`, ttlMs: settings.leaseTtlMs };
 }
 
+/**
+ * The lease for one run of a long-running process: the holder with a random
+ * run id appended (`service:4711:webhook:1f3a9c2e`). Taking a lease its
+ * holder already holds succeeds, so runs that shared one holder name (every
+ * run of a service process, every isolate of a Deploy deployment) could
+ * overlap; with a holder of its own each run is kept apart by the lease.
+ */
+export function oneRunLease<T extends LeaseOptions>(lease: T): T {
+  return { ...lease, holder: `${lease.holder}:${runTag()}` };
+}
+
+function runTag(): string {
+  return crypto.randomUUID().slice(0, 8);
+}
+
+/** A lease taken by {@linkcode takeLease}, renewed until released. */
+export interface HeldLease {
+  readonly name: string;
+  readonly holder: string;
+  /** A renewal was refused or failed: another run may hold the lease now. */
+  readonly lost: boolean;
+  /** Stop renewing and give the lease up; never throws. */
+  release(): Promise<void>;
+}
+
+/** The lease, or who holds it and until when. */
+export type TakeLeaseResult =
+  | { ok: true; lease: HeldLease }
+  | { ok: false; heldBy: string; until: string };
+
+/**
+ * Take the lease and renew it every third of its ttl until released: for a
+ * caller that does more under the lease than one run of the sync core (a
+ * webhook flush reads and settles events around its run) and hands it to
+ * {@linkcode inRunScope} as `heldLease`.
+ *
+ * @example
+ * ```ts
+ * const taken = await takeLease(state, oneRunLease(lease), () => new Date());
+ * if (taken.ok) {
+ *   try {
+ *     await runSync({ ...options, state, heldLease: taken.lease });
+ *   } finally {
+ *     await taken.lease.release();
+ *   }
+ * }
+ * ```
+ */
+export async function takeLease(
+  state: StateStore,
+  lease: LeaseOptions,
+  now: () => Date,
+): Promise<TakeLeaseResult> {
+  const { holder, name = "sync", ttlMs = 60_000 } = lease;
+  const acquired = await state.acquireLease(name, holder, ttlMs, now());
+  if (!acquired.ok) return acquired;
+
+  let lost = false;
+  let released: Promise<void> | undefined;
+  const renewal = setInterval(() => {
+    state.renewLease(name, holder, ttlMs, now()).then((renewed) => {
+      if (!renewed.ok) lost = true;
+    }).catch(() => lost = true);
+  }, ttlMs / 3);
+  return {
+    ok: true,
+    lease: {
+      name,
+      holder,
+      get lost() {
+        return lost;
+      },
+      release() {
+        clearInterval(renewal);
+        released ??= state.releaseLease(name, holder).then(
+          () => {},
+          () => {},
+        );
+        return released;
+      },
+    },
+  };
+}
+
 export interface RunScopeOptions {
   state?: StateStore;
+  /** Take this lease for the run, and give it up at its end. */
   lease?: LeaseOptions;
+  /**
+   * A lease the caller took with {@linkcode takeLease} and gives up itself;
+   * the run goes on under it (instead of `lease`).
+   */
+  heldLease?: HeldLease;
   /** What started the run, kept in its record. */
   trigger?: string;
   /** Environment name, for a report of a run that could not start. */
@@ -54,7 +148,8 @@ export interface RunScopeOptions {
 /**
  * Run `work` holding the lease (when state and a lease are given) and
  * recording the run. A refused lease gives a report with exit code
- * {@linkcode ExitCode.busy} and nothing done.
+ * {@linkcode ExitCode.busy} and nothing done. The lease is given up on every
+ * path, errors too; a `heldLease` is left to its caller.
  */
 export async function inRunScope(
   options: RunScopeOptions,
@@ -63,34 +158,30 @@ export async function inRunScope(
   const { state, lease, trigger, environment = "", now } = options;
   if (!state) return await work(undefined);
 
-  let renewal: ReturnType<typeof setInterval> | undefined;
-  let leaseLost = false;
-  if (lease) {
-    const { holder, name = "sync", ttlMs = 60_000 } = lease;
-    const acquired = await state.acquireLease(name, holder, ttlMs, now());
-    if (!acquired.ok) {
+  let held = options.heldLease;
+  let own: HeldLease | undefined;
+  if (!held && lease) {
+    const taken = await takeLease(state, lease, now);
+    if (!taken.ok) {
       return busyReport(
-        now().toISOString(),
+        now(),
         environment,
-        `another run (${acquired.heldBy}) is in progress; its lease lasts until ${acquired.until}. Try again later`,
+        `another run (${taken.heldBy}) is in progress; its lease lasts until ${taken.until}. Try again later`,
       );
     }
-    renewal = setInterval(() => {
-      state.renewLease(name, holder, ttlMs, now()).then((renewed) => {
-        if (!renewed.ok) leaseLost = true;
-      }).catch(() => leaseLost = true);
-    }, ttlMs / 3);
+    held = own = taken.lease;
   }
 
-  // Holding the lease, no other run is in flight: journal entries left
-  // now belong to a run that died between sending and recording.
-  if (lease) await state.recoverInterrupted(now());
-  const run = await state.startRun(trigger);
   try {
+    // Holding the lease, no other run is in flight: journal entries left
+    // now belong to a run that died between sending and recording.
+    if (held) await state.recoverInterrupted(now());
+    const run = await state.startRun(trigger);
     const report = await work(run);
     // Outcomes held back by the store are in the KV before the run is done;
     // unless the lease was lost: another run may have written since, so the
     // held writes are dropped and their journal entries left to the next run.
+    const leaseLost = held?.lost ?? false;
     if (leaseLost) state.discardHeld();
     else await state.flush();
     if (leaseLost) {
@@ -114,23 +205,22 @@ export async function inRunScope(
     });
     return { ...report, runId: run.id };
   } finally {
-    clearInterval(renewal);
-    if (lease) {
-      await state.releaseLease(lease.name ?? "sync", lease.holder).catch(
-        () => {},
-      );
-    }
+    await own?.release();
   }
 }
 
-function busyReport(
-  at: string,
+/**
+ * The report of a run that did not start because another run is going on,
+ * saying `why`: exit code {@linkcode ExitCode.busy}, nothing done.
+ */
+export function busyReport(
+  at: Date,
   environment: string,
   why: string,
 ): SyncReport {
   return {
-    startedAt: at,
-    finishedAt: at,
+    startedAt: at.toISOString(),
+    finishedAt: at.toISOString(),
     environment,
     dryRun: false,
     offerings: skippedOfferings(),

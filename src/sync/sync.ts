@@ -48,7 +48,7 @@ import {
   skippedOfferings,
   type SyncReport,
 } from "./report.ts";
-import { inRunScope, type LeaseOptions } from "./run_scope.ts";
+import { type HeldLease, inRunScope, type LeaseOptions } from "./run_scope.ts";
 import {
   type MemberRules,
   type ValidationOutcome,
@@ -105,6 +105,8 @@ export interface SyncOptions {
   allowMassEnd?: boolean;
   /** Hold this lease for the run (with `state`), so runs never overlap. */
   lease?: LeaseOptions;
+  /** Run under this lease, taken and given up by the caller (instead of `lease`). */
+  heldLease?: HeldLease;
   /** What started the run: "cli", "cron", "webhook". */
   trigger?: string;
   /** Members per call to start from. @default 200 */
@@ -146,6 +148,7 @@ export function runSync(options: SyncOptions): Promise<SyncReport> {
     {
       state: options.state,
       lease: options.lease,
+      heldLease: options.heldLease,
       trigger: options.trigger,
       environment: options.environment,
       now,
