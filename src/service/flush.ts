@@ -26,7 +26,8 @@ import type { MemberEntry } from "../input/member.ts";
 import { contentHash } from "../state/content_hash.ts";
 import type { StoredMember } from "../state/member_state.ts";
 import type { StateStore } from "../state/store.ts";
-import { ExitCode, type SyncReport } from "../sync/report.ts";
+import type { SyncReport } from "../sync/report.ts";
+import { type HeldLease, oneRunLease, takeLease } from "../sync/run_scope.ts";
 import { type BundleTarget, runSync } from "../sync/sync.ts";
 import type { MemberRules } from "../sync/valid_members.ts";
 import type { Logger } from "../log.ts";
@@ -46,6 +47,10 @@ export interface FlushContext extends SyncTuning {
   rules: MemberRules;
   environment: string;
   log: Logger;
+  /**
+   * The lease runs take; each run appends a run id of its own to `holder`
+   * ({@linkcode oneRunLease}), so two runs of one process never share it.
+   */
   lease: { holder: string; name: string; ttlMs: number };
   /** Events that make a flush start at once. */
   flushSize: number;
@@ -65,7 +70,10 @@ export interface FlushContext extends SyncTuning {
  * `superseded` and `ended` are parts of `done`, and `sent <= events`.
  */
 export interface FlushResult {
-  /** Another run held the lease: nothing was done. */
+  /**
+   * Another run held the lease: nothing was done (or, should this flush
+   * lose the lease during its run, nothing was settled).
+   */
   busy: boolean;
   /** Events this flush settled or put back: `done + retried + dead`. */
   events: number;
@@ -93,9 +101,11 @@ const SCAN_FACTOR = 4;
 const MAX_BACKOFF_MS = 3_600_000;
 
 /**
- * Flush once. Without `force`, nothing is sent unless `flushSize` events are
- * due or the oldest due event is `flushAgeMs` old; `nextAt` then says when
- * to look again.
+ * Flush once, holding the lease from the first read of pending events to
+ * the last settle (the sync core runs under it, not taking it again).
+ * Without `force`, nothing is sent unless `flushSize` events are due or the
+ * oldest due event is `flushAgeMs` old; `nextAt` then says when to look
+ * again.
  */
 export async function flushPending(
   context: FlushContext,
@@ -123,13 +133,16 @@ export async function flushPending(
     result.events = result.done + result.retried + result.dead;
   };
 
-  const held = await state.acquireLease(
-    lease.name,
-    lease.holder,
-    lease.ttlMs,
-    now(),
-  );
-  if (!held.ok) return { ...result, busy: true, nextAt: new Date(held.until) };
+  const taken = await takeLease(state, oneRunLease(lease), now);
+  if (!taken.ok) {
+    const until = Date.parse(taken.until);
+    return {
+      ...result,
+      busy: true,
+      nextAt: new Date(Number.isNaN(until) ? +now() + 1000 : until),
+    };
+  }
+  const held = taken.lease;
   const started = performance.now();
   try {
     const scanLimit = Math.max(flushSize * SCAN_FACTOR, 1000);
@@ -157,11 +170,17 @@ export async function flushPending(
       return result;
     }
 
-    const sent = await sendBatch(context, batch, settlements, at);
+    const sent = await sendBatch(context, held, batch, settlements, at);
     const report = sent.report;
     result.runId = report?.runId;
-    if (report?.exitCode === ExitCode.busy) {
-      return { ...result, busy: true };
+    if (held.lost) {
+      // Another run may have the lease now: settle nothing, so the next
+      // flush reads these events again as they were.
+      log.warn("flush lost its lease; its events stay pending", {
+        runId: report?.runId,
+        events: batch.length,
+      });
+      return { ...result, busy: true, nextAt: at };
     }
     await settle(context, settlements, at);
     count(settlements);
@@ -192,7 +211,7 @@ export async function flushPending(
     });
     return result;
   } finally {
-    await state.releaseLease(lease.name, lease.holder).catch(() => {});
+    await held.release();
   }
 }
 
@@ -230,11 +249,12 @@ function memberOf(record: EventRecord): string {
  */
 async function sendBatch(
   context: FlushContext,
+  lease: HeldLease,
   batch: PendingEvent[],
   settlements: Settlement[],
   at: Date,
 ): Promise<{ report?: SyncReport; sent: number; ended: number }> {
-  const { state, target, rules, environment, lease, now } = context;
+  const { state, target, rules, environment, now } = context;
   const today = at.toISOString().slice(0, 10);
 
   // `left` events without a start take the member's stored start.
@@ -294,15 +314,13 @@ async function sendBatch(
     members: entries(),
     rules,
     state,
-    lease,
+    heldLease: lease,
     trigger: "webhook",
     ...tuningOf(context),
     environment,
     now,
   });
-  if (report.exitCode === ExitCode.busy) {
-    return { report, sent: toSend.length, ended: 0 };
-  }
+  if (lease.lost) return { report, sent: toSend.length, ended: 0 };
 
   // Rows the core refused before sending (a rule the event broke).
   const refused = new Map<number, string>();

@@ -21,7 +21,8 @@ import { maskIdsInText } from "../identifiers/mask.ts";
 import { readMembers } from "../input/read_members.ts";
 import type { Offerings } from "../input/offering.ts";
 import { InputError } from "../input/problem.ts";
-import { ExitCode, type SyncReport } from "../sync/report.ts";
+import type { SyncReport } from "../sync/report.ts";
+import { type HeldLease, oneRunLease, takeLease } from "../sync/run_scope.ts";
 import { runSync } from "../sync/sync.ts";
 import type { FlushContext } from "./flush.ts";
 import { tuningOf } from "../sync/tuning.ts";
@@ -125,17 +126,37 @@ function uploadStream(
 }
 
 /**
- * Run a stored upload as a full sync. Busy (another run holds the lease):
- * left pending. Calls that failed: tried again after a back-off, dead after
- * `maxAttempts`. Anything else (done, refused by the safety brake, an
- * unreadable file) is final and kept in the record for /status.
+ * Run a stored upload as a full sync, holding the lease from reading its
+ * record to writing its outcome, so it runs once however many messages
+ * name it. Busy (another run holds the lease): left pending. Calls that
+ * failed: tried again after a back-off, dead after `maxAttempts`. Anything
+ * else (done, refused by the safety brake, an unreadable file) is final and
+ * kept in the record for /status.
  */
 export async function processUpload(
   context: FlushContext & { maxEndShare?: number },
   id: string,
 ): Promise<UploadRecord | undefined> {
+  const record = (await context.state.kv.get<UploadRecord>(uploadKey(id)))
+    .value;
+  if (record === null || record.status !== "pending") {
+    return record ?? undefined;
+  }
+  return await underLease(
+    context,
+    record,
+    (lease) => uploadUnderLease(context, lease, id),
+  );
+}
+
+async function uploadUnderLease(
+  context: FlushContext & { maxEndShare?: number },
+  lease: HeldLease,
+  id: string,
+): Promise<UploadRecord | undefined> {
   const { state, now, log } = context;
   const kv = state.kv;
+  // Read again under the lease: another run may have settled it meanwhile.
   const entry = await kv.get<UploadRecord>(uploadKey(id));
   const record = entry.value;
   if (record === null || record.status !== "pending") {
@@ -156,7 +177,7 @@ export async function processUpload(
       state,
       full: true,
       maxEndShare: context.maxEndShare,
-      lease: context.lease,
+      heldLease: lease,
       trigger: "webhook-full",
       ...tuningOf(context),
       environment: context.environment,
@@ -171,7 +192,8 @@ export async function processUpload(
     if (!(cause instanceof InputError)) throw cause;
     error = maskIdsInText(cause.message);
   }
-  if (report?.exitCode === ExitCode.busy) return record;
+  // Another run may have the lease now: leave the upload for the next try.
+  if (lease.lost) return record;
 
   const at = now();
   const next: UploadRecord = { ...record, attempts: record.attempts + 1 };
@@ -253,11 +275,30 @@ export async function storeOfferings(
   return record;
 }
 
-/** Send the posted offerings; on failure keep them with a back-off. */
+/**
+ * Send the posted offerings, holding the lease from reading them to writing
+ * the outcome; on failure keep them with a back-off. Busy: left as they are.
+ */
 export async function processOfferings(
   context: FlushContext,
 ): Promise<PendingOfferings | undefined> {
+  const { state, now } = context;
+  const record = (await state.kv.get<PendingOfferings>(offeringsKey)).value;
+  if (record === null || record.status !== "pending") return undefined;
+  if (Date.parse(record.nextAttemptAt) > +now()) return record;
+  return await underLease(
+    context,
+    record,
+    (lease) => offeringsUnderLease(context, lease),
+  );
+}
+
+async function offeringsUnderLease(
+  context: FlushContext,
+  lease: HeldLease,
+): Promise<PendingOfferings | undefined> {
   const { state, now, log } = context;
+  // Read again under the lease: another run may have sent them meanwhile.
   const entry = await state.kv.get<PendingOfferings>(offeringsKey);
   const record = entry.value;
   if (record === null || record.status !== "pending") return undefined;
@@ -268,12 +309,12 @@ export async function processOfferings(
     offerings: record.offerings,
     rules: context.rules,
     state,
-    lease: context.lease,
+    heldLease: lease,
     trigger: "webhook",
     environment: context.environment,
     now,
   });
-  if (report.exitCode === ExitCode.busy) return record;
+  if (lease.lost) return record;
   log.info("offerings processed", {
     offerings: record.id,
     status: report.offerings.status,
@@ -304,6 +345,28 @@ export async function processOfferings(
   };
   await state.kv.atomic().check(entry).set(offeringsKey, next).commit();
   return next;
+}
+
+/**
+ * Do `work` holding a lease of its own; when another run holds the lease,
+ * answer `busy` (the record as it was) without doing it.
+ */
+async function underLease<T, R>(
+  context: FlushContext,
+  busy: R,
+  work: (lease: HeldLease) => Promise<T>,
+): Promise<T | R> {
+  const taken = await takeLease(
+    context.state,
+    oneRunLease(context.lease),
+    context.now,
+  );
+  if (!taken.ok) return busy;
+  try {
+    return await work(taken.lease);
+  } finally {
+    await taken.lease.release();
+  }
 }
 
 /**

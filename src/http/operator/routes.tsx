@@ -35,6 +35,7 @@ import {
 import { runProblems, type RunRecord } from "../../state/runs.ts";
 import { ExitCode } from "../../sync/report.ts";
 import { retryDueMembers, retryMembersNow } from "../../sync/retry_due.ts";
+import { oneRunLease } from "../../sync/run_scope.ts";
 import type { AppEnv } from "../env.ts";
 import { ProblemError } from "../problem.ts";
 import type { App } from "../routes/_deps.ts";
@@ -308,12 +309,13 @@ export function registerOperator(app: App, deps: OperatorDeps): void {
     return redirectWith(c, { kind: "retried", who, status });
   });
 
+  /** A lease of its own per action: two clicks at once do not overlap. */
   function operatorLease() {
     const { lease } = service.context;
-    return {
+    return oneRunLease({
       ...lease,
       holder: `${lease.holder.replace(/:webhook$/, "")}:operator`,
-    };
+    });
   }
 
   /** Flush waiting events, then retry due members, as one action. */
