@@ -17,6 +17,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { openStateStore, type StateStore } from "../state/store.ts";
 import { type BundleTarget, clientTarget } from "../sync/sync.ts";
 import { defaultStatePath } from "../state/state_path.ts";
+import { RunGate } from "./run_gate.ts";
 
 export interface ServiceContext {
   settings: Settings;
@@ -24,8 +25,13 @@ export interface ServiceContext {
   connection: Connection;
   target: BundleTarget;
   log: Logger;
-  /** Holder name for leases taken by this process. */
+  /**
+   * Holder name for leases taken by this process; each run appends a run
+   * id of its own (`oneRunLease`), so two runs never share a holder.
+   */
   holder: string;
+  /** The process's runs (flushes, uploads, offerings, jobs) take turns here. */
+  gate: RunGate;
   close(): Promise<void>;
 }
 
@@ -90,6 +96,7 @@ export async function createServiceContext(
     target: clientTarget(connection.client),
     log,
     holder: `service:${env.DENO_DEPLOYMENT_ID ?? Deno.pid}`,
+    gate: new RunGate(),
     close: async () => {
       state.close();
       await connection.close();

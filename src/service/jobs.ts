@@ -3,15 +3,20 @@
  * the offerings so Helsenorge's copy never drifts. The same code runs under
  * `deno task serve` and on Deno Deploy.
  *
+ * A tick while another run is going on, in this process (its run gate is
+ * busy) or in another (it holds the lease), is skipped with a log line
+ * (`job NAME skipped`) and a report with exit code busy: the next tick does
+ * the work.
+ *
  * @module
  */
 
 import { ENVIRONMENTS } from "../config/environments.ts";
 import { readOfferings } from "../input/offerings.ts";
 import { loadOfferings } from "../state/offerings.ts";
-import type { SyncReport } from "../sync/report.ts";
+import { ExitCode, type SyncReport } from "../sync/report.ts";
 import { retryDueMembers } from "../sync/retry_due.ts";
-import { syncLease } from "../sync/run_scope.ts";
+import { busyReport, oneRunLease, syncLease } from "../sync/run_scope.ts";
 import { runSync } from "../sync/sync.ts";
 import type { ServiceContext } from "./context.ts";
 import { errorMessage } from "../errors.ts";
@@ -38,18 +43,17 @@ export function schedulesFrom(
 export async function retryDueJob(
   context: ServiceContext,
 ): Promise<SyncReport> {
-  const { state, target, settings, log, holder } = context;
-  const report = await retryDueMembers({
-    state,
-    target: (bundle) => target.members(bundle),
-    batchSize: settings.batchSize,
-    concurrency: settings.concurrency,
-    lease: syncLease(settings, holder),
-    trigger: "cron",
-    environment: settings.env,
-  });
-  log.info("job retry-due finished", summaryOf(report));
-  return report;
+  const { state, target, settings } = context;
+  return await asJob(context, "retry-due", () =>
+    retryDueMembers({
+      state,
+      target: (bundle) => target.members(bundle),
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      lease: cronLease(context),
+      trigger: "cron",
+      environment: settings.env,
+    }));
 }
 
 /**
@@ -60,7 +64,7 @@ export async function resendOfferingsJob(
   context: ServiceContext,
   env: Record<string, string | undefined> = {},
 ): Promise<SyncReport | undefined> {
-  const { state, target, settings, log, holder } = context;
+  const { state, target, settings, log } = context;
   const offerings = (await loadOfferings(state.kv))?.offerings ??
     (env.MEDLEMSBRO_OFFERINGS_FILE
       ? await readOfferings(env.MEDLEMSBRO_OFFERINGS_FILE)
@@ -69,16 +73,43 @@ export async function resendOfferingsJob(
     log.info("job resend-offerings skipped: no offerings known yet");
     return undefined;
   }
-  const report = await runSync({
-    target,
-    offerings,
-    rules: { allowSynthetic: ENVIRONMENTS[settings.env].allowSynthetic },
-    state,
-    lease: syncLease(settings, holder),
-    trigger: "cron",
-    environment: settings.env,
-  });
-  log.info("job resend-offerings finished", summaryOf(report));
+  return await asJob(context, "resend-offerings", () =>
+    runSync({
+      target,
+      offerings,
+      rules: { allowSynthetic: ENVIRONMENTS[settings.env].allowSynthetic },
+      state,
+      lease: cronLease(context),
+      trigger: "cron",
+      environment: settings.env,
+    }));
+}
+
+/** The lease of one job run: `service:ID:cron:RUN`. */
+function cronLease(context: ServiceContext) {
+  return oneRunLease(syncLease(context.settings, `${context.holder}:cron`));
+}
+
+/**
+ * Run a job in the process's run gate, unless a run is going on or waiting:
+ * then, as when another process holds the lease, the tick is skipped.
+ */
+async function asJob(
+  context: ServiceContext,
+  name: string,
+  work: () => Promise<SyncReport>,
+): Promise<SyncReport> {
+  const { gate, log, settings } = context;
+  const report = gate.busy
+    ? busyReport(
+      new Date(),
+      settings.env,
+      "another run of this process is in progress. The next tick does the work",
+    )
+    : await gate.run(work);
+  if (report.exitCode === ExitCode.busy) {
+    log.info(`job ${name} skipped`, { stoppedBecause: report.stoppedBecause });
+  } else log.info(`job ${name} finished`, summaryOf(report));
   return report;
 }
 

@@ -41,6 +41,7 @@ import {
   uploadKey,
   type UploadRecord,
 } from "./uploads.ts";
+import { RunGate } from "./run_gate.ts";
 import type { WebhookSettings } from "./webhook_settings.ts";
 import { errorMessage } from "../errors.ts";
 
@@ -60,6 +61,11 @@ export interface WebhookServiceOptions extends
   maxEndShare?: number;
   /** How long settled event ids are remembered. @default 30 days */
   doneTtlMs?: number;
+  /**
+   * The process's runs take turns here (the cron jobs' gate, from the
+   * service context). @default a gate of this service's own
+   */
+  gate?: RunGate;
 }
 
 /** What GET /status shows about the webhooks. */
@@ -95,9 +101,15 @@ export interface WebhookService {
     requestId?: string,
   ): Promise<UploadRecord>;
   acceptOfferings(offerings: Offerings): Promise<{ id: string }>;
-  /** Handle one queue message. */
+  /**
+   * Handle one queue message. Its run waits for the process's run going on
+   * (one at a time); a flush nudge during a flush is folded into it.
+   */
   handle(message: Nudge): Promise<void>;
-  /** Flush until nothing is due (ignores the size and age limits). */
+  /**
+   * Flush until nothing is due (ignores the size and age limits), each
+   * flush in its turn after the process's run going on.
+   */
   drain(): Promise<FlushResult[]>;
   status(): Promise<WebhookStatus>;
   /** Start consuming the KV queue; also nudges once for leftovers. */
@@ -115,7 +127,12 @@ const DAY_MS = 86_400_000;
 export function createWebhookService(
   options: WebhookServiceOptions,
 ): WebhookService {
-  const { settings, doneTtlMs = 30 * DAY_MS, ...rest } = options;
+  const {
+    settings,
+    doneTtlMs = 30 * DAY_MS,
+    gate = new RunGate(),
+    ...rest
+  } = options;
   const context = {
     ...rest,
     flushSize: settings.flushSize,
@@ -149,7 +166,7 @@ export function createWebhookService(
     do {
       again = false;
       do {
-        last = await flushPending(context);
+        last = await gate.run(() => flushPending(context));
       } while (last.moreDue && !last.busy && !closed);
     } while (again && !closed);
     if (last.nextAt && !closed) {
@@ -201,7 +218,7 @@ export function createWebhookService(
     async handle(message) {
       if (message.kind === "flush") return await onFlush();
       if (message.kind === "upload") {
-        const record = await processUpload(context, message.id);
+        const record = await gate.run(() => processUpload(context, message.id));
         if (record?.status === "pending") {
           const delay = Math.max(
             1000,
@@ -211,7 +228,7 @@ export function createWebhookService(
         }
         return;
       }
-      const left = await processOfferings(context);
+      const left = await gate.run(() => processOfferings(context));
       if (left?.status === "pending") {
         const delay = Math.max(1000, Date.parse(left.nextAttemptAt) - +now());
         await kv.enqueue(message, { delay });
@@ -221,7 +238,9 @@ export function createWebhookService(
     async drain() {
       const results: FlushResult[] = [];
       for (let round = 0; round < 10_000; round++) {
-        const result = await flushPending(context, { force: true });
+        const result = await gate.run(() =>
+          flushPending(context, { force: true })
+        );
         results.push(result);
         if (!result.moreDue || result.busy) break;
       }

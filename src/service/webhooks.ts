@@ -1,7 +1,7 @@
 /**
  * The webhook service of the running process, built from its service
- * context: same state store, Helsenorge connection and logger as the cron
- * jobs, and the same lease name as the CLI (`sync:ENV`), so webhook
+ * context: same state store, Helsenorge connection, logger and run gate as
+ * the cron jobs, and the same lease name as the CLI (`sync:ENV`), so webhook
  * flushes, cron jobs and CLI runs never overlap.
  *
  * @module
@@ -27,7 +27,7 @@ export function webhookServiceFor(
   options: { now?: () => Date } = {},
 ): WebhookService {
   const { now = () => new Date() } = options;
-  const { settings: sync, state, target, log, holder } = context;
+  const { settings: sync, state, target, log, holder, gate } = context;
   if (settings.secrets.length === 0 && settings.tokens.length === 0) {
     log.warn(
       "no webhook secrets or tokens are set: every webhook call is refused (MEDLEMSBRO_WEBHOOK_SECRETS, MEDLEMSBRO_WEBHOOK_TOKENS)",
@@ -47,6 +47,7 @@ export function webhookServiceFor(
     lease: syncLease(sync, `${holder}:webhook`),
     ...syncTuning(sync),
     maxEndShare: sync.maxEndShare,
+    gate,
     now,
   });
 }
