@@ -37,7 +37,7 @@ import {
 } from "./lease.ts";
 import type { MemberRef, MemberState, StoredMember } from "./member_state.ts";
 import {
-  type HeldWrite,
+  HeldWrites,
   type MemberUpdate,
   readMembers,
   writeHeld,
@@ -310,14 +310,14 @@ export class StateStore {
    * Under the lease: member writes not yet in the KV, by member, with what
    * the KV holds for each; written sorted by {@linkcode flush}.
    */
-  #held = new Map<string, HeldWrite>();
+  #held = new HeldWrites();
   /** Journal entries to delete once the held writes are in the KV. */
   #heldJournal: Deno.KvKey[] = [];
   /**
    * Held writes being written in the background (one such write at a time),
    * so the run goes on sending meanwhile; `done` rejects if it failed.
    */
-  #flushing?: { writes: Map<string, HeldWrite>; done: Promise<void> };
+  #flushing?: { writes: HeldWrites; done: Promise<void> };
   /** Why the last background write failed, until a flush reports it. */
   #flushFailure?: { error: unknown };
   readonly #writeBehind: number;
@@ -827,7 +827,7 @@ export class StateStore {
     this.#loaded.clear();
     // Unwritten outcomes are lost with them; their journal entries stay, so
     // the next run holding the lease books those members pending.
-    this.#held = new Map();
+    this.#held = new HeldWrites();
     this.#heldJournal = [];
   }
 
@@ -853,11 +853,11 @@ export class StateStore {
     if (this.#held.size === 0 && this.#heldJournal.length === 0) return;
     const writes = this.#held;
     const journal = this.#heldJournal;
-    this.#held = new Map();
+    this.#held = new HeldWrites();
     this.#heldJournal = [];
     const flushing = {
       writes,
-      done: writeHeld(this.#kv, [...writes.values()], journal).then(
+      done: writeHeld(this.#kv, writes.all(), journal).then(
         () => {},
         (error) => {
           // Some chunks may have been written: start again from the store.
@@ -904,9 +904,8 @@ export class StateStore {
         if (state === undefined) {
           return old && { idKey: u.idKey, state: old, versionstamp: "" };
         }
-        const name = heldName(u.organizationNumber, u.idKey);
-        const previous = this.#held.get(name);
-        this.#held.set(name, {
+        const previous = this.#held.get(u.organizationNumber, u.idKey);
+        this.#held.set({
           organizationNumber: u.organizationNumber,
           idKey: u.idKey,
           stored: previous ? previous.stored : old && {
@@ -971,8 +970,8 @@ export class StateStore {
     organizationNumber: string,
     idKey: string,
   ): MemberState | undefined {
-    const name = heldName(organizationNumber, idKey);
-    const held = this.#held.get(name) ?? this.#flushing?.writes.get(name);
+    const held = this.#held.get(organizationNumber, idKey) ??
+      this.#flushing?.writes.get(organizationNumber, idKey);
     return held && decodeMember(held.record, organizationNumber);
   }
 
@@ -984,9 +983,4 @@ export class StateStore {
     }
     return await this.idKeys(items.map((item) => item.member.nationalId));
   }
-}
-
-/** A member's name in the held writes. */
-function heldName(organizationNumber: string, idKey: string): string {
-  return `${organizationNumber}\u0000${idKey}`;
 }
