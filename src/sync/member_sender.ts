@@ -125,6 +125,7 @@ export class MemberSender {
 
     let members = batch;
     let known: (StoredMember | null)[] | undefined;
+    let hashes: Map<Member, string> | undefined;
     let journal: Deno.KvKey[] | undefined;
     if (state) {
       const planned = await state.planBatch(batch, {
@@ -139,12 +140,13 @@ export class MemberSender {
       });
       members = toSend.map((p) => p.member);
       known = toSend.map((p) => p.existing ?? null);
+      hashes = new Map(toSend.map((p) => [p.member, p.hash]));
       if (members.length > 0) {
         journal = await state.journalBatch(runId ?? "unrecorded", members);
       }
     }
 
-    if (members.length > 0) await this.#post(members, known);
+    if (members.length > 0) await this.#post(members, known, hashes);
     if (journal) await state!.clearJournal(journal);
     this.#options.onBatch?.();
   }
@@ -174,9 +176,14 @@ export class MemberSender {
     this.#failed = [];
   }
 
+  /**
+   * Send one bundle and record its outcomes. `known` and `hashes` are what
+   * the plan found and computed, to spare a read and a hash per member.
+   */
   async #post(
     members: Member[],
     known?: (StoredMember | null)[],
+    hashes?: ReadonlyMap<Member, string>,
   ): Promise<void> {
     const { target, counts, state, runId, now } = this.#options;
     const { bundle, entryMembers } = membersBundle(members);
@@ -194,7 +201,9 @@ export class MemberSender {
         this.#failed.push(...members);
       }
       await state?.recordOutcomes(
-        members.map((member) => result(member, "failed", reason)),
+        members.map((member) =>
+          result(member, "failed", reason, hashes?.get(member))
+        ),
         { runId, now: now(), known },
       );
       return;
@@ -209,7 +218,14 @@ export class MemberSender {
     const results: OutcomeResult[] = [];
     for (const [member, outcome] of memberOutcomes(entryMembers, response)) {
       this.#book(member, outcome);
-      results.push(result(member, toOutcome(outcome), reasonOf(outcome)));
+      results.push(
+        result(
+          member,
+          toOutcome(outcome),
+          reasonOf(outcome),
+          hashes?.get(member),
+        ),
+      );
     }
     // `known` is in batch order, as `results` is when no member was merged.
     const inOrder = results.length === members.length &&
@@ -309,9 +325,10 @@ export class MemberSender {
 function result(
   member: Member,
   outcome: Outcome,
-  reason?: string,
+  reason: string | undefined,
+  hash = contentHash(member),
 ): OutcomeResult {
-  return { member, hash: contentHash(member), outcome, reason };
+  return { member, hash, outcome, reason };
 }
 
 function toOutcome(outcome: EntryOutcome): Outcome {
