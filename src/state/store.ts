@@ -294,8 +294,8 @@ export class StateStore {
   readonly #keyer: IdKeyer;
   readonly #schedule: RetrySchedule;
   readonly #now: () => Date;
-  /** Leases this store holds now: while it holds one, it is the only writer. */
-  readonly #leases = new Set<string>();
+  /** Leases this store holds now, by name, with their holder: while it holds one, it is the only writer. */
+  readonly #leases = new Map<string, string>();
   /**
    * While a lease is held: each organization's member records, loaded the
    * first time a batch names it and kept in step with every write.
@@ -631,7 +631,7 @@ export class StateStore {
     if (result.ok) {
       // Snapshots from before the lease may miss others' writes.
       if (!held) this.#dropSnapshots();
-      this.#leases.add(name);
+      this.#leases.set(name, holder);
     }
     return result;
   }
@@ -653,7 +653,12 @@ export class StateStore {
    * next run books those members pending.
    */
   async releaseLease(name: string, holder: string): Promise<boolean> {
-    const last = this.#leases.size === 1 && this.#leases.has(name);
+    // A run that lost the lease to another run of this process gives up
+    // nothing of that run's: its held writes and snapshots stay.
+    if (this.#leases.get(name) !== holder) {
+      return await releaseLease(this.#kv, name, holder);
+    }
+    const last = this.#leases.size === 1;
     const flushed = last
       ? await this.flush().then(() => undefined, (error) => ({ error }))
       : undefined;

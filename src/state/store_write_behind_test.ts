@@ -223,3 +223,25 @@ Deno.test("discardHeld() forgets held writes and leaves their journal entries fo
     assert.equal(await countKeys(kv, "inflight"), 1, "the journal remains");
   });
 });
+
+Deno.test("a run that lost the lease to another run on the same store leaves that run's held writes alone when it lets go", async () => {
+  await withKv(async (kv, open) => {
+    const store = await open();
+    assert.ok((await store.acquireLease("sync", "run-a", 1_000, T0)).ok);
+    const later = new Date(T0.getTime() + 5_000);
+    assert.ok((await store.acquireLease("sync", "run-b", 60_000, later)).ok);
+    await store.recordOutcomes(results(members(10), "stored"), {
+      runId: "b",
+    });
+
+    assert.equal(await store.releaseLease("sync", "run-a"), false);
+    assert.equal(await countKeys(kv, "member"), 0, "run-b's writes still held");
+    assert.equal(
+      (await kv.get<{ holder: string }>(["lease", "sync"])).value?.holder,
+      "run-b",
+    );
+
+    assert.equal(await store.releaseLease("sync", "run-b"), true);
+    assert.equal(await countKeys(kv, "member"), 10);
+  });
+});
