@@ -930,9 +930,10 @@ export class StateStore {
   }
 
   /**
-   * Each member's state as it stands under the lease: a held write, else
-   * the snapshot (where `fromSnapshot` allows), else the caller's `known`,
-   * else read from the KV (which holds no newer write for it).
+   * Each member's state as it stands under the lease: the snapshot's (where
+   * `fromSnapshot` allows and it holds the member), else a held write, else
+   * the caller's `known`, else read from the KV (which holds no newer write
+   * for it).
    */
   async #currentStates(
     updates: readonly MemberUpdate[],
@@ -941,21 +942,21 @@ export class StateStore {
     const current: (MemberState | undefined)[] = [];
     const unread: number[] = [];
     updates.forEach((u, index) => {
-      const held = this.#heldState(u.organizationNumber, u.idKey);
-      if (held) {
-        current[index] = held;
-        return;
-      }
-      const snapshot = this.#loaded.get(u.organizationNumber);
-      const basis = snapshot && fromSnapshot?.(index)
-        ? snapshot.basis(u.idKey)
+      // The snapshot is kept in step with every write, held ones included;
+      // asked first, it spares two lookups in the held writes per member.
+      const basis = fromSnapshot?.(index)
+        ? this.#loaded.get(u.organizationNumber)?.basis(u.idKey)
         : undefined;
       if (basis === null) current[index] = undefined;
       else if (basis !== undefined) {
         current[index] =
           standInRecord(u.organizationNumber, u.idKey, basis).state;
-      } else if (u.known !== undefined) current[index] = u.known?.state;
-      else unread.push(index);
+      } else {
+        const held = this.#heldState(u.organizationNumber, u.idKey);
+        if (held) current[index] = held;
+        else if (u.known !== undefined) current[index] = u.known?.state;
+        else unread.push(index);
+      }
     });
     if (unread.length > 0) {
       const records = await readMembers(
