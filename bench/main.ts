@@ -33,7 +33,7 @@ const PERMISSIONS = ["--allow-all"];
 // small, and without a cap on the young generation and a modest old-space
 // limit V8 collects lazily and peak RSS grows with the run (measured in
 // docs/performance.md).
-const V8_FLAGS = "--v8-flags=--max-semi-space-size=8,--max-old-space-size=256";
+const V8_FLAGS = "--v8-flags=--max-semi-space-size=16,--max-old-space-size=256";
 
 async function startMockProcess(): Promise<
   { baseUrl: string; stop: () => Promise<void> }
