@@ -3,10 +3,12 @@
  * the offerings so Helsenorge's copy never drifts. The same code runs under
  * `deno task serve` and on Deno Deploy.
  *
- * A tick while another run is going on, in this process (its run gate is
- * busy) or in another (it holds the lease), is skipped with a log line
- * (`job NAME skipped`) and a report with exit code busy: the next tick does
- * the work.
+ * An hourly retry tick while another run is going on, in this process (its
+ * run gate is busy) or in another (it holds the lease), is skipped with a
+ * log line (`job NAME skipped`) and a report with exit code busy: the next
+ * tick does the work. The daily offerings tick, whose next tick is a day
+ * away, waits its turn in this process's gate instead; only another
+ * process's lease makes it skip.
  *
  * @module
  */
@@ -44,16 +46,21 @@ export async function retryDueJob(
   context: ServiceContext,
 ): Promise<SyncReport> {
   const { state, target, settings } = context;
-  return await asJob(context, "retry-due", () =>
-    retryDueMembers({
-      state,
-      target: (bundle) => target.members(bundle),
-      batchSize: settings.batchSize,
-      concurrency: settings.concurrency,
-      lease: cronLease(context),
-      trigger: "cron",
-      environment: settings.env,
-    }));
+  return await asJob(
+    context,
+    "retry-due",
+    { wait: false },
+    () =>
+      retryDueMembers({
+        state,
+        target: (bundle) => target.members(bundle),
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        lease: cronLease(context),
+        trigger: "cron",
+        environment: settings.env,
+      }),
+  );
 }
 
 /**
@@ -73,16 +80,21 @@ export async function resendOfferingsJob(
     log.info("job resend-offerings skipped: no offerings known yet");
     return undefined;
   }
-  return await asJob(context, "resend-offerings", () =>
-    runSync({
-      target,
-      offerings,
-      rules: { allowSynthetic: ENVIRONMENTS[settings.env].allowSynthetic },
-      state,
-      lease: cronLease(context),
-      trigger: "cron",
-      environment: settings.env,
-    }));
+  return await asJob(
+    context,
+    "resend-offerings",
+    { wait: true },
+    () =>
+      runSync({
+        target,
+        offerings,
+        rules: { allowSynthetic: ENVIRONMENTS[settings.env].allowSynthetic },
+        state,
+        lease: cronLease(context),
+        trigger: "cron",
+        environment: settings.env,
+      }),
+  );
 }
 
 /** The lease of one job run: `service:ID:cron:RUN`. */
@@ -91,16 +103,18 @@ function cronLease(context: ServiceContext) {
 }
 
 /**
- * Run a job in the process's run gate, unless a run is going on or waiting:
- * then, as when another process holds the lease, the tick is skipped.
+ * Run a job in the process's run gate. Unless `wait`, a tick that finds a
+ * run going on or waiting is skipped, as when another process holds the
+ * lease.
  */
 async function asJob(
   context: ServiceContext,
   name: string,
+  options: { wait: boolean },
   work: () => Promise<SyncReport>,
 ): Promise<SyncReport> {
   const { gate, log, settings } = context;
-  const report = gate.busy
+  const report = gate.busy && !options.wait
     ? busyReport(
       new Date(),
       settings.env,

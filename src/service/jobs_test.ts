@@ -110,6 +110,32 @@ Deno.test("a job's tick while another job runs in this process is skipped with a
   }
 });
 
+Deno.test("the daily offerings tick waits for a run of this process instead of skipping a day", async () => {
+  const lines: string[] = [];
+  const ctx = await context(lines);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  try {
+    // Another run of this process (a flush, say) holds the gate.
+    const running = ctx.gate.run(() => held);
+    const resend = resendOfferingsJob(ctx, {
+      MEDLEMSBRO_OFFERINGS_FILE: OFFERINGS,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal((await ctx.state.lastRuns()).length, 0, "waits its turn");
+    release();
+    await running;
+    const sent = await resend;
+    assert.equal(sent?.exitCode, 0);
+    assert.equal(sent?.offerings.status, "sent");
+    const messages = lines.map((line) => JSON.parse(line).msg);
+    assert.ok(!messages.includes("job resend-offerings skipped"));
+  } finally {
+    release();
+    await ctx.close();
+  }
+});
+
 Deno.test("a job's tick while another process holds the lease is skipped with a log line, and runs once it is free", async () => {
   const lines: string[] = [];
   const ctx = await context(lines);
