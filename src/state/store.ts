@@ -35,7 +35,12 @@ import {
   releaseLease,
   renewLease,
 } from "./lease.ts";
-import type { MemberRef, MemberState, StoredMember } from "./member_state.ts";
+import type {
+  MemberBasis,
+  MemberRef,
+  MemberState,
+  StoredMember,
+} from "./member_state.ts";
 import {
   HeldWrites,
   type MemberUpdate,
@@ -424,6 +429,8 @@ export class StateStore {
       hash?: string;
       idKey?: string;
       existing?: StoredMember;
+      /** The member's whole record as just read (`null`: none). */
+      known?: StoredMember | null;
     }[],
     options: { runId?: string; now?: Date } = {},
   ): Promise<StoredMember[]> {
@@ -434,7 +441,9 @@ export class StateStore {
         organizationNumber: item.member.organizationNumber,
         idKey: idKeys[i],
         // A plan's stand-in lacks what `pendingState` keeps: read instead.
-        known: "decision" in item && !isStandIn(item.existing)
+        known: item.known !== undefined
+          ? item.known
+          : "decision" in item && !isStandIn(item.existing)
           ? item.existing ?? null
           : undefined,
         update: (old) =>
@@ -485,26 +494,72 @@ export class StateStore {
   async recoverInterrupted(now: Date = this.#now()): Promise<number> {
     let marked = 0;
     for await (const { key, members } of interruptedEntries(this.#kv)) {
-      // The run may have died after recording its answers but before
-      // clearing the entry: members it answered, with this content, are done.
-      const runId = String(key[1]);
-      const records = await this.getMembers(members);
-      const unanswered = members.filter((member, i) => {
-        const state = records[i]?.state;
-        return !(state && state.lastRunId === runId &&
-          state.status !== "pending" &&
-          state.contentHash === contentHash(member));
-      });
+      const unanswered = await this.#unanswered(members, String(key[1]));
       if (unanswered.length > 0) {
-        await this.markPending(unanswered.map((member) => ({ member })), {
-          now,
-        });
+        await this.markPending(unanswered, { now });
       }
       // Not before the pending marks are in the KV.
       await this.clearJournal([key]);
       marked += unanswered.length;
     }
     return marked;
+  }
+
+  /**
+   * The members of a dead run's journal entry that it did not answer: the
+   * run may have died after recording answers but before clearing the
+   * entry, and a member with a record of that run with this content is done.
+   * Each comes with its record (`null`: none) for `markPending`.
+   *
+   * Under the lease the snapshot decides for most members, and only the
+   * rest are taken from the held writes or read, with no flush per entry (a
+   * dead run of a million members leaves a journal of many thousands).
+   */
+  async #unanswered(
+    members: readonly MemberRef[],
+    runId: string,
+  ): Promise<{ member: MemberRef; known: StoredMember | null }[]> {
+    const answered = (
+      state: MemberBasis | undefined,
+      member: MemberRef,
+    ) =>
+      state !== undefined && state.lastRunId === runId &&
+      state.status !== "pending" && state.contentHash === contentHash(member);
+
+    if (this.#leases.size === 0) {
+      const records = await this.getMembers(members);
+      return members.flatMap((member, i) =>
+        answered(records[i]?.state, member)
+          ? []
+          : [{ member, known: records[i] ?? null }]
+      );
+    }
+
+    const idKeys = await this.idKeys(members.map((m) => m.nationalId));
+    const snapshots = await this.#snapshotsFor(members);
+    const bases = members.map((m, i) =>
+      snapshots.get(m.organizationNumber)!.basis(idKeys[i])
+    );
+    // Read where the snapshot cannot say, and where it has an unanswered
+    // member's record: `markPending` keeps parts the snapshot does not hold.
+    const toRead = bases.flatMap((basis, i) =>
+      basis === null || (basis && answered(basis, members[i])) ? [] : [i]
+    );
+    const read = await this.#latestRecords(
+      toRead.map((i) => ({
+        organizationNumber: members[i].organizationNumber,
+        idKey: idKeys[i],
+      })),
+    );
+    const records = new Map(toRead.map((index, n) => [index, read[n]]));
+    return members.flatMap((member, i) => {
+      if (bases[i] === null) return [{ member, known: null }];
+      if (!records.has(i)) return [];
+      const record = records.get(i);
+      return answered(record?.state, member)
+        ? []
+        : [{ member, known: record ?? null }];
+    });
   }
 
   /**
@@ -718,14 +773,7 @@ export class StateStore {
     options: { runId?: string; force: boolean; now: Date },
   ): Promise<PlannedMember<M>[]> {
     const { runId, force, now } = options;
-    const organizations = new Set(members.map((m) => m.organizationNumber));
-    const snapshots = new Map<string, MemberSnapshot>();
-    for (const organizationNumber of organizations) {
-      snapshots.set(
-        organizationNumber,
-        await this.#snapshot(organizationNumber),
-      );
-    }
+    const snapshots = await this.#snapshotsFor(members);
 
     const bases = members.map((m, i) =>
       snapshots.get(m.organizationNumber)!.basis(idKeys[i])
@@ -733,31 +781,13 @@ export class StateStore {
     // Records the snapshot does not hold exactly (or knows only as written
     // in this run) are taken from the held writes, else read.
     const unsure = bases.flatMap((basis, i) => basis === undefined ? [i] : []);
-    const read = new Map<number, StoredMember | undefined>();
-    const unread: number[] = [];
-    for (const index of unsure) {
-      const held = this.#heldState(
-        members[index].organizationNumber,
-        idKeys[index],
-      );
-      if (held) {
-        read.set(index, {
-          idKey: idKeys[index],
-          state: held,
-          versionstamp: "",
-        });
-      } else unread.push(index);
-    }
-    if (unread.length > 0) {
-      const records = await readMembers(
-        this.#kv,
-        unread.map((i) => ({
-          organizationNumber: members[i].organizationNumber,
-          idKey: idKeys[i],
-        })),
-      );
-      unread.forEach((index, n) => read.set(index, records[n]));
-    }
+    const records = await this.#latestRecords(
+      unsure.map((i) => ({
+        organizationNumber: members[i].organizationNumber,
+        idKey: idKeys[i],
+      })),
+    );
+    const read = new Map(unsure.map((index, n) => [index, records[n]]));
 
     if (runId !== undefined) await this.#markSeen(members, idKeys, runId);
 
@@ -797,6 +827,22 @@ export class StateStore {
     for (const [organizationNumber, keys] of byOrganization) {
       await markSeen(this.#kv, organizationNumber, runId, keys);
     }
+  }
+
+  /** The snapshots of the members' organizations, by organization number. */
+  async #snapshotsFor(
+    members: readonly MemberRef[],
+  ): Promise<Map<string, MemberSnapshot>> {
+    const snapshots = new Map<string, MemberSnapshot>();
+    for (const { organizationNumber } of members) {
+      if (!snapshots.has(organizationNumber)) {
+        snapshots.set(
+          organizationNumber,
+          await this.#snapshot(organizationNumber),
+        );
+      }
+    }
+    return snapshots;
   }
 
   /** The organization's snapshot, loaded (one range scan) on first use. */
@@ -979,6 +1025,28 @@ export class StateStore {
     const held = this.#held.get(organizationNumber, idKey) ??
       this.#flushing?.writes.get(organizationNumber, idKey);
     return held && decodeMember(held.record, organizationNumber);
+  }
+
+  /**
+   * Members' records as they stand under the lease: from a held write (with
+   * an empty versionstamp, as it is not in the KV yet), else read from the
+   * KV, which has the newest state of every member not held. No flush.
+   */
+  async #latestRecords(
+    refs: readonly { organizationNumber: string; idKey: string }[],
+  ): Promise<(StoredMember | undefined)[]> {
+    const records: (StoredMember | undefined)[] = [];
+    const unread: number[] = [];
+    refs.forEach(({ organizationNumber, idKey }, index) => {
+      const held = this.#heldState(organizationNumber, idKey);
+      if (held) records[index] = { idKey, state: held, versionstamp: "" };
+      else unread.push(index);
+    });
+    if (unread.length > 0) {
+      const read = await readMembers(this.#kv, unread.map((i) => refs[i]));
+      unread.forEach((index, n) => records[index] = read[n]);
+    }
+    return records;
   }
 
   async #idKeysOf(

@@ -245,3 +245,63 @@ Deno.test("a run that lost the lease to another run on the same store leaves tha
     assert.equal(await countKeys(kv, "member"), 10);
   });
 });
+
+Deno.test("recovery under the lease books exactly what recovery without it books, and keeps what the old records say", async () => {
+  // A store as a dead run "r1" left it: one member answered with the content
+  // it sent, one answered before (by "r0") and then sent changed, one with an
+  // earlier refusal sent again, one new, and one in two of its batches.
+  const [answered, changed, refused, fresh, twice] = members(5);
+  const changedNow = { ...changed, end: "2026-06-30" };
+  const refusedNow = { ...refused, end: "2026-06-30" };
+  const dead = async (kv: Deno.Kv) => {
+    const store = await openStateStore({ kv, now: () => T0 });
+    await store.recordOutcomes(results([changed], "stored"), { runId: "r0" });
+    await store.recordOutcomes(results([refused], "invalid"), { runId: "r0" });
+    await store.journalBatch("r1", [answered, changedNow, refusedNow, twice]);
+    await store.journalBatch("r1", [fresh, twice]);
+    await store.recordOutcomes(results([answered], "stored"), { runId: "r1" });
+  };
+  const recovered = async (leased: boolean) => {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      await dead(kv);
+      const store = await openStateStore({ kv, now: () => T0 });
+      if (leased) {
+        assert.ok((await store.acquireLease("sync", "next", 60_000)).ok);
+      }
+      const marked = await store.recoverInterrupted();
+      if (leased) await store.releaseLease("sync", "next");
+      const records = await store.getMembers([
+        answered,
+        changedNow,
+        refusedNow,
+        fresh,
+        twice,
+      ]);
+      return {
+        marked,
+        states: records.map((
+          r,
+        ) => [r?.state.status, r?.state.end, r?.state.reason]),
+        inflight: await countKeys(kv, "inflight"),
+        counts: (await store.memberCounts())[ORG],
+      };
+    } finally {
+      kv.close();
+    }
+  };
+
+  const without = await recovered(false);
+  const under = await recovered(true);
+  assert.deepEqual(under, without);
+  assert.equal(under.inflight, 0);
+  assert.deepEqual(under.states, [
+    ["stored", answered.end, undefined],
+    ["pending", "2026-06-30", undefined],
+    ["pending", "2026-06-30", "why"],
+    ["pending", fresh.end, undefined],
+    ["pending", twice.end, undefined],
+  ]);
+  assert.equal(under.counts.pending, 4);
+  assert.equal(under.counts.stored, 1);
+});
