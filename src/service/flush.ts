@@ -149,13 +149,9 @@ export async function flushPending(
     const pending = await listPending(state.kv, scanLimit);
     if (pending.length === 0) return result;
 
-    const { latest, superseded } = collapse(pending);
+    const { latest, supersededBy } = collapse(pending);
     const at = now();
-    const settlements: Settlement[] = superseded.map((event) => ({
-      event,
-      kind: "done",
-    }));
-    result.superseded = superseded.length;
+    const settlements: Settlement[] = [];
 
     const due = latest.filter((p) => Date.parse(p.record.nextAttemptAt) <= +at);
     const batch = due.slice(0, flushSize);
@@ -164,8 +160,6 @@ export async function flushPending(
       (oldest !== undefined && +at - oldest >= flushAgeMs);
 
     if (!ripe || batch.length === 0) {
-      await settle(context, settlements, at);
-      count(settlements);
       result.nextAt = nextLook(latest, flushAgeMs, at);
       return result;
     }
@@ -181,6 +175,16 @@ export async function flushPending(
         events: batch.length,
       });
       return { ...result, busy: true, nextAt: at };
+    }
+    // An event a later one superseded is settled with that one, once it is
+    // done or dead: until then it is what the later one may still need (a
+    // `left` event takes its start from an earlier `joined`).
+    for (const settlement of [...settlements]) {
+      if (settlement.kind === "retry") continue;
+      for (const event of supersededBy.get(settlement.event) ?? []) {
+        settlements.push({ event, kind: "done" });
+        result.superseded++;
+      }
     }
     await settle(context, settlements, at);
     count(settlements);
@@ -215,14 +219,21 @@ export async function flushPending(
   }
 }
 
-/** Keep each member's latest event; the earlier ones are superseded. */
+/**
+ * Keep each member's latest event; the earlier ones are superseded by it
+ * (listed under it in `supersededBy`, keyed by the event in `latest`).
+ */
 function collapse(
   pending: PendingEvent[],
-): { latest: PendingEvent[]; superseded: PendingEvent[] } {
+): {
+  latest: PendingEvent[];
+  supersededBy: Map<PendingEvent, PendingEvent[]>;
+} {
   const last = new Map<string, number>();
   pending.forEach((p, i) => last.set(memberOf(p.record), i));
   const latest: PendingEvent[] = [];
-  const superseded: PendingEvent[] = [];
+  const earlier = new Map<string, PendingEvent[]>();
+  const supersededBy = new Map<PendingEvent, PendingEvent[]>();
   const startOf = new Map<string, string>();
   pending.forEach((p, i) => {
     const key = memberOf(p.record);
@@ -233,9 +244,15 @@ function collapse(
         p = { ...p, record: { ...p.record, start: startOf.get(key) } };
       }
       latest.push(p);
-    } else superseded.push(p);
+      const before = earlier.get(key);
+      if (before) supersededBy.set(p, before);
+    } else {
+      const before = earlier.get(key) ?? [];
+      before.push(p);
+      earlier.set(key, before);
+    }
   });
-  return { latest, superseded };
+  return { latest, supersededBy };
 }
 
 function memberOf(record: EventRecord): string {

@@ -350,6 +350,38 @@ Deno.test("two events for one member in one flush: the later wins and one entry 
   });
 });
 
+Deno.test("a joined member who leaves in a later flush is sent with the joined start, not dropped (found by the breaker)", async () => {
+  await withHarness(async (h) => {
+    const [a, b, c] = nationalIds(3);
+    // Four events, two flushes: `left` A falls in the second, after the
+    // `joined` A it supersedes was in the first one's scan.
+    await postSigned(h, "/webhooks/members", [
+      { ...joined("e1", a), end: "2027-12-31" },
+      joined("e2", b),
+      joined("e3", c),
+      {
+        id: "e4",
+        type: "left",
+        nationalId: a,
+        organizationNumber: ORG,
+        end: "2027-03-31",
+      },
+    ]);
+    const results = await h.service.drain();
+    assert.ok(results.length >= 2, `${results.length} flushes`);
+    const patient = h.mock.store.find("Patient", a)?.resource;
+    assert.deepEqual(patient?.contact?.[0].period, {
+      start: "2026-01-01",
+      end: "2027-03-31",
+    });
+    const total = (key: "superseded" | "done") =>
+      results.reduce((sum, r) => sum + r[key], 0);
+    assert.equal(total("superseded"), 1);
+    assert.equal(total("done"), 4);
+    assert.equal((await h.service.status()).events.pending, 0);
+  }, { MEDLEMSBRO_WEBHOOK_FLUSH_SIZE: "2" });
+});
+
 Deno.test("a flush waits for the size or age limit", async () => {
   await withHarness(async (h) => {
     const ids = nationalIds(5);
