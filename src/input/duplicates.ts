@@ -117,7 +117,10 @@ export class FirstRowIndex {
       const stored = slots[at + 1];
       if (stored === 0) {
         slots[at] = low;
-        slots[at + 1] = high | (Math.min(row, MAX_ROW) + 1) << ID_HIGH_BITS;
+        // A row that is not a line number (never from the readers) is kept
+        // as "far", so it can never make an empty slot.
+        const kept = row >= 0 && row < MAX_ROW ? Math.floor(row) : MAX_ROW;
+        slots[at + 1] = high | (kept + 1) << ID_HIGH_BITS;
         if (++this.#size * 10 > (mask + 1) * 7) this.#grow();
         return undefined;
       }

@@ -60,6 +60,11 @@ Deno.test("FirstRowIndex says 'far' for a first row past 134 million, and the wa
   );
   assert.equal(index.putIfAbsent("17814734625", 134_217_725), undefined);
   assert.equal(index.putIfAbsent("17814734625", 134_217_726), 134_217_725);
+  // Not a line number: kept as far, never as an empty slot.
+  assert.equal(index.putIfAbsent("00000000042", -1), undefined);
+  assert.equal(index.putIfAbsent("00000000042", 3), FirstRowIndex.FAR_ROW);
+  assert.equal(index.putIfAbsent("00000000043", Number.NaN), undefined);
+  assert.equal(index.putIfAbsent("00000000043", 3), FirstRowIndex.FAR_ROW);
 
   const duplicate = createDuplicateCheck();
   duplicate(member(150_000_000), "Fnr");
