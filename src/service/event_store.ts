@@ -228,10 +228,14 @@ export type Settlement =
  * Apply settlements, each checked against the versionstamp it was listed
  * with, so an event another flush already settled is left alone (and the
  * counters stay exact). Returns how many were applied.
+ *
+ * `groups` hold settlements that belong together (an event and the earlier
+ * ones it superseded): a group goes into one atomic commit whenever it fits
+ * in one, so a crash between commits never settles part of it.
  */
 export async function settleEvents(
   kv: Deno.Kv,
-  settlements: readonly Settlement[],
+  groups: readonly (readonly Settlement[])[],
   options: { now: Date; doneTtlMs: number },
 ): Promise<number> {
   const { now, doneTtlMs } = options;
@@ -277,14 +281,31 @@ export async function settleEvents(
   };
 
   let applied = 0;
-  for (let i = 0; i < settlements.length; i += SETTLE_CHUNK) {
-    const chunk = settlements.slice(i, i + SETTLE_CHUNK);
+  const commit = async (chunk: readonly Settlement[]) => {
+    if (chunk.length === 0) return;
     if (await write(chunk)) {
       applied += chunk.length;
-      continue;
+      return;
     }
     for (const item of chunk) if (await write([item])) applied++;
+  };
+  let chunk: Settlement[] = [];
+  for (const group of groups) {
+    if (chunk.length + group.length > SETTLE_CHUNK) {
+      await commit(chunk);
+      chunk = [];
+    }
+    // A group too large for one commit goes in order, in several.
+    for (let i = 0; i < group.length; i += SETTLE_CHUNK) {
+      const part = group.slice(i, i + SETTLE_CHUNK);
+      if (chunk.length + part.length > SETTLE_CHUNK) {
+        await commit(chunk);
+        chunk = [];
+      }
+      chunk.push(...part);
+    }
   }
+  await commit(chunk);
   return applied;
 }
 

@@ -177,17 +177,25 @@ export async function flushPending(
       return { ...result, busy: true, nextAt: at };
     }
     // An event a later one superseded is settled with that one, once it is
-    // done or dead: until then it is what the later one may still need (a
-    // `left` event takes its start from an earlier `joined`).
-    for (const settlement of [...settlements]) {
-      if (settlement.kind === "retry") continue;
-      for (const event of supersededBy.get(settlement.event) ?? []) {
-        settlements.push({ event, kind: "done" });
-        result.superseded++;
-      }
-    }
-    await settle(context, settlements, at);
-    count(settlements);
+    // done or dead, in the same commit: until then it is what the later one
+    // may still need (a `left` event takes its start from an earlier
+    // `joined`), and settled alone it would come back as the member's latest.
+    const groups = settlements.map((settlement) => {
+      const earlier = settlement.kind === "retry"
+        ? []
+        : supersededBy.get(settlement.event) ?? [];
+      result.superseded += earlier.length;
+      return [
+        ...earlier.map((event): Settlement => ({ event, kind: "done" })),
+        settlement,
+      ];
+    });
+    // What the events changed in the state (a `left` marks its member
+    // ended, a write held back under the lease) is in the KV before any of
+    // them is settled.
+    await state.flush();
+    await settle(context, groups, at);
+    count(groups.flat());
     result.sent = sent.sent;
     result.ended = sent.ended;
     // A scan window full of events waiting for their back-off holds back
@@ -400,11 +408,11 @@ function failure(
 
 async function settle(
   context: FlushContext,
-  settlements: Settlement[],
+  groups: Settlement[][],
   at: Date,
 ): Promise<void> {
-  if (settlements.length === 0) return;
-  await settleEvents(context.state.kv, settlements, {
+  if (groups.length === 0) return;
+  await settleEvents(context.state.kv, groups, {
     now: at,
     doneTtlMs: context.doneTtlMs,
   });
