@@ -93,14 +93,24 @@ export async function clearJournal(
   await op.commit();
 }
 
-/** Journal entries left behind, oldest run first. */
+/**
+ * Journal entries left behind, in the order they were written (their
+ * versionstamps): run ids are random, so key order says nothing of time, and
+ * a member journaled by two dead runs must end with the later one's content.
+ * Only keys are kept while sorting; each entry is read when its turn comes.
+ */
 export async function* interruptedEntries(
   kv: Deno.Kv,
 ): AsyncGenerator<{ key: Deno.KvKey; members: MemberRef[] }> {
-  const entries = kv.list<(JournalRecord | JournalMember)[]>({
-    prefix: PREFIX,
-  });
-  for await (const entry of entries) {
-    yield { key: entry.key, members: entry.value.map(decode) };
+  const written: { key: Deno.KvKey; versionstamp: string }[] = [];
+  for await (const { key, versionstamp } of kv.list({ prefix: PREFIX })) {
+    written.push({ key, versionstamp });
+  }
+  written.sort((a, b) => a.versionstamp < b.versionstamp ? -1 : 1);
+  for (const { key } of written) {
+    const entry = await kv.get<(JournalRecord | JournalMember)[]>(key);
+    if (entry.value !== null) {
+      yield { key, members: entry.value.map(decode) };
+    }
   }
 }

@@ -36,3 +36,19 @@ Deno.test("an entry left by an older Medlemsbro, as objects, is read as it is", 
     kv.close();
   }
 });
+
+Deno.test("entries come back in the order they were written, not by run id (found by the breaker)", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const member = testMember(1);
+    // Run ids are random: the later run may sort first.
+    await journalBatch(kv, "z-earlier-run", [member]);
+    await journalBatch(kv, "a-later-run", [{ ...member, end: "2027-06-30" }]);
+    await journalBatch(kv, "m-latest-run", [{ ...member, end: "2028-06-30" }]);
+    const runs = [];
+    for await (const entry of interruptedEntries(kv)) runs.push(entry.key[1]);
+    assert.deepEqual(runs, ["z-earlier-run", "a-later-run", "m-latest-run"]);
+  } finally {
+    kv.close();
+  }
+});
