@@ -217,8 +217,12 @@ export async function syncCommand(args: string[]): Promise<number> {
   const environment = ENVIRONMENTS[settings.env];
   let connection: Connection | undefined;
   let state: StateStore | undefined;
+  // A report file this run made empty, to remove if it stops before a report.
+  let claimed: string | undefined;
   try {
-    if (files.report) await claimReportPath(files.report, files);
+    if (files.report && await claimReportPath(files.report, files)) {
+      claimed = files.report;
+    }
     const offerings = files.offerings
       ? await readOfferings(files.offerings)
       : undefined;
@@ -301,6 +305,7 @@ export async function syncCommand(args: string[]): Promise<number> {
 
     let exitCode = report.exitCode;
     if (files.report) {
+      claimed = undefined;
       try {
         await writeReport(files.report, report);
       } catch (error) {
@@ -318,6 +323,7 @@ export async function syncCommand(args: string[]): Promise<number> {
     }));
     return exitCode;
   } catch (error) {
+    if (claimed) await Deno.remove(claimed).catch(() => {});
     if (error instanceof SettingsError) {
       err(`${error.message}\n`);
       return ExitCode.usage;
@@ -367,12 +373,12 @@ function checkUsage(
 
 /**
  * Make sure the report can be written before anything is sent, and that it
- * would not overwrite an input file.
+ * would not overwrite an input file. Whether it made the (empty) file.
  */
 async function claimReportPath(
   path: string,
   files: Partial<Record<typeof FILE_FLAGS[number], string>>,
-): Promise<void> {
+): Promise<boolean> {
   const real = await Deno.realPath(path).catch(() => undefined);
   for (const input of [files.members, files.offerings]) {
     if (!input || real === undefined) continue;
@@ -395,6 +401,7 @@ async function claimReportPath(
       `--report ${path} cannot be written (${errorMessage(error)})`,
     );
   }
+  return real === undefined;
 }
 
 async function openState(

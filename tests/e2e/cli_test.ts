@@ -202,6 +202,33 @@ Deno.test("--env prod --dry-run refuses every synthetic id with a clear reason",
   }
 });
 
+Deno.test("a run that stops with exit 2 leaves no empty report behind, and keeps a file that was there", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = (report: string) => [
+      "--env",
+      "mock",
+      "--members",
+      `${ROOT}fixtures/nope.csv`,
+      "--report",
+      report,
+    ];
+    const fresh = await sync(args(`${dir}/fresh.json`));
+    assert.equal(fresh.code, 2, fresh.stderr);
+    await assert.rejects(Deno.stat(`${dir}/fresh.json`), Deno.errors.NotFound);
+
+    await Deno.writeTextFile(`${dir}/kept.json`, "an earlier report\n");
+    const kept = await sync(args(`${dir}/kept.json`));
+    assert.equal(kept.code, 2, kept.stderr);
+    assert.equal(
+      await Deno.readTextFile(`${dir}/kept.json`),
+      "an earlier report\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bad usage exits with 2 and says why", async () => {
   const noFiles = await sync(["--env", "mock"]);
   assert.equal(noFiles.code, 2);
