@@ -986,7 +986,7 @@ export class StateStore {
     fromSnapshot?: (index: number) => boolean,
   ): Promise<(MemberState | undefined)[]> {
     const current: (MemberState | undefined)[] = [];
-    const unread: number[] = [];
+    const latest: number[] = [];
     updates.forEach((u, index) => {
       // The snapshot is kept in step with every write, held ones included;
       // asked first, it spares two lookups in the held writes per member.
@@ -997,20 +997,15 @@ export class StateStore {
       else if (basis !== undefined) {
         current[index] =
           standInRecord(u.organizationNumber, u.idKey, basis).state;
-      } else {
-        const held = this.#heldState(u.organizationNumber, u.idKey);
-        if (held) current[index] = held;
-        else if (u.known !== undefined) current[index] = u.known?.state;
-        else unread.push(index);
-      }
+      } else if (u.known !== undefined) {
+        current[index] = this.#heldState(u.organizationNumber, u.idKey) ??
+          u.known?.state;
+      } else latest.push(index);
     });
-    if (unread.length > 0) {
-      const records = await readMembers(
-        this.#kv,
-        unread.map((index) => updates[index]),
-      );
-      unread.forEach((index, n) => current[index] = records[n]?.state);
-    }
+    const records = await this.#latestRecords(
+      latest.map((index) => updates[index]),
+    );
+    latest.forEach((index, n) => current[index] = records[n]?.state);
     return current;
   }
 
