@@ -291,10 +291,6 @@ export async function settleEvents(
   };
   let chunk: Settlement[] = [];
   for (const group of groups) {
-    if (chunk.length + group.length > SETTLE_CHUNK) {
-      await commit(chunk);
-      chunk = [];
-    }
     // A group too large for one commit goes in order, in several.
     for (let i = 0; i < group.length; i += SETTLE_CHUNK) {
       const part = group.slice(i, i + SETTLE_CHUNK);
