@@ -27,7 +27,8 @@ export function hash64(text: string): [number, number] {
   return [mix(a) >>> 0, mix(b ^ text.length) >>> 0];
 }
 
-function mix(h: number): number {
+/** murmur3's 32-bit finalizer: every input bit moves every output bit. */
+export function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -17,6 +17,7 @@
 import { maskNationalId } from "../identifiers/mask.ts";
 import type { Member } from "./member.ts";
 import type { Problem } from "./problem.ts";
+import { mix } from "../hash64.ts";
 
 /**
  * Make a checker that remembers members it has seen and returns a warning
@@ -146,12 +147,7 @@ export class FirstRowIndex {
   }
 }
 
-/** A well-mixed 32-bit slot number for an id's two halves (murmur3's finalizer). */
+/** A well-mixed 32-bit slot number for an id's two halves. */
 function spread(low: number, high: number): number {
-  let h = low ^ Math.imul(high, 0x9e3779b1);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return mix(low ^ Math.imul(high, 0x9e3779b1)) >>> 0;
 }
