@@ -115,10 +115,15 @@ async function sync(
   return Number.NaN;
 }
 
-function peakRssBytes(): number {
+/** A `kB` field of /proc/self/status (Linux), in bytes. */
+function procStatusBytes(field: string): number | undefined {
   const status = Deno.readTextFileSync("/proc/self/status");
-  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : Deno.memoryUsage().rss;
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+}
+
+function peakRssBytes(): number {
+  return procStatusBytes("VmHWM") ?? Deno.memoryUsage().rss;
 }
 
 /**
@@ -132,11 +137,6 @@ function sampleMemory(file: string | undefined): () => void {
   const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
   const sample = () => {
     const usage = Deno.memoryUsage();
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const kb = (field: string) =>
-      Math.round(
-        Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024,
-      );
     Deno.writeTextFileSync(
       file,
       JSON.stringify({
@@ -145,8 +145,8 @@ function sampleMemory(file: string | undefined): () => void {
         heapTotal: mb(usage.heapTotal),
         heapUsed: mb(usage.heapUsed),
         external: mb(usage.external),
-        anon: kb("RssAnon"),
-        file: kb("RssFile"),
+        anon: mb(procStatusBytes("RssAnon") ?? Number.NaN),
+        file: mb(procStatusBytes("RssFile") ?? Number.NaN),
       }) + "\n",
       { append: true },
     );
